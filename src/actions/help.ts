@@ -1,0 +1,37 @@
+import { COMMANDS, REGISTRY } from '../commands/registry.js';
+import { didYouMean } from '../commands/parse.js';
+import { UsageError } from '../errors.js';
+import { reply } from '../domain/reply.js';
+import type { Action } from './types.js';
+
+/** Built from the registry, so it can't drift from what the parser accepts. */
+export const help: Action<{ topic?: string }> = async (_ctx, { topic }) => {
+  if (topic) {
+    const matches = COMMANDS.filter((c) => c.name === topic || c.name.split(' ')[0] === topic);
+    if (!matches.length) {
+      const hint = didYouMean(topic, [...REGISTRY.keys()]);
+      throw new UsageError(`No command \`${topic}\`.${hint ? ` Did you mean \`/swarm help ${hint.split(' ')[0]}\`?` : ''} Type \`/swarm help\` for the list.`);
+    }
+    return reply(
+      `/swarm ${topic}`,
+      'info',
+      matches.flatMap((c) => [
+        { kind: 'text' as const, text: `\`${c.usage}\`\n${c.summary}.${c.details ? ` ${c.details}` : ''}` },
+        {
+          kind: 'context' as const,
+          text: `Needs the ${c.role} role${c.needsApproval ? ' and an approver\'s approval' : ''}.${c.mutating ? ' Add --dry-run to see what it would do.' : ''}`,
+        },
+      ]),
+      'ephemeral',
+    );
+  }
+  return reply(
+    'swarm-ops commands',
+    'info',
+    [
+      { kind: 'table', noun: 'commands', columns: ['COMMAND', 'WHAT IT DOES'], rows: COMMANDS.map((c) => [c.name, c.summary]) },
+      { kind: 'context', text: 'Type `/swarm help <command>` for its options. `--cluster C` picks a cluster; changing commands take `--dry-run`.' },
+    ],
+    'ephemeral',
+  );
+};

@@ -1,0 +1,204 @@
+import { SwarmError } from '../errors.js';
+import { assessQuorum, explainQuorum, type QuorumAssessment } from '../domain/quorum.js';
+import { reply, type Reply, type ReplyPart, type Tone } from '../domain/reply.js';
+import type { DaemonInfo, InfoProbe, SwarmNetwork, SwarmNode } from '../ports.js';
+import type { Action } from './types.js';
+
+const ZONE_LABELS = ['az', 'zone', 'topology.kubernetes.io/zone'];
+const EXPIRY_WARNING_DAYS = 30;
+const DAY_MS = 86_400_000;
+
+export const zoneOf = (n: SwarmNode): string | undefined => ZONE_LABELS.map((l) => n.labels[l]).find(Boolean);
+
+export function isQuorumLost(err: unknown): boolean {
+  return err instanceof SwarmError && err.code === 'QUORUM_LOST';
+}
+
+const TONE: Record<QuorumAssessment['verdict'], Tone> = { healthy: 'ok', degraded: 'warn', 'quorum lost': 'error' };
+
+/** Every warning of the operating advice that applies; pure, so it is tested on its own. */
+export function statusWarnings(input: {
+  nodes: SwarmNode[];
+  quorum: QuorumAssessment;
+  info?: DaemonInfo;
+  networks?: SwarmNetwork[];
+  now: Date;
+}): string[] {
+  const { nodes, quorum, info, now } = input;
+  const managers = nodes.filter((n) => n.role === 'manager');
+  const warnings: string[] = [];
+  const names = (list: SwarmNode[]) => list.map((n) => `\`${n.hostname}\``).join(', ');
+
+  if (managers.length === 1) warnings.push('Only one manager: no high availability. Promote two more nodes to tolerate one failure.');
+  else if (managers.length % 2 === 0 && managers.length > 0)
+    warnings.push(
+      `An even number of managers (${managers.length}) tolerates no more failures than ${managers.length - 1}; use an odd number.`,
+    );
+  if (managers.length > 7) warnings.push(`${managers.length} managers: more than 7 slows every Raft commit; 3, 5 or 7 is the advice.`);
+
+  const unreachable = managers.filter((m) => m.manager?.reachability !== 'reachable');
+  if (unreachable.length) warnings.push(`Unreachable manager${unreachable.length > 1 ? 's' : ''}: ${names(unreachable)}.`);
+  const downManagers = managers.filter((m) => m.state !== 'ready' && !unreachable.includes(m));
+  if (downManagers.length) warnings.push(`Manager${downManagers.length > 1 ? 's' : ''} not ready: ${names(downManagers)}.`);
+
+  const downWorkers = nodes.filter((n) => n.role === 'worker' && n.state !== 'ready');
+  if (downWorkers.length) {
+    const shown = downWorkers.slice(0, 10);
+    warnings.push(
+      `${downWorkers.length} node${downWorkers.length > 1 ? 's' : ''} down: ${names(shown)}${downWorkers.length > shown.length ? ', …' : ''}.`,
+    );
+  }
+
+  const drainedManagers = managers.filter((m) => m.availability === 'drain');
+  if (drainedManagers.length)
+    warnings.push(`Drained manager${drainedManagers.length > 1 ? 's' : ''}: ${names(drainedManagers)} (still voting in Raft, running no tasks).`);
+
+  const zones = managers.map(zoneOf);
+  if (managers.length > 1 && zones.every(Boolean) && new Set(zones).size === 1)
+    warnings.push(`All managers are in one availability zone (\`${zones[0]}\`): losing that zone loses quorum.`);
+
+  const versions = new Map<string, number>();
+  for (const n of nodes) versions.set(n.engineVersion, (versions.get(n.engineVersion) ?? 0) + 1);
+  if (versions.size > 1)
+    warnings.push(
+      `Engine version skew: ${[...versions].sort((a, b) => b[1] - a[1]).map(([v, c]) => `${v} (${c})`).join(', ')}.`,
+    );
+
+  const expiring = (label: string, at: Date | undefined) => {
+    if (!at) return;
+    const days = Math.floor((at.getTime() - now.getTime()) / DAY_MS);
+    if (days < 0) warnings.push(`The ${label} expired on ${at.toISOString().slice(0, 10)}.`);
+    else if (days < EXPIRY_WARNING_DAYS) warnings.push(`The ${label} expires in ${days} day${days === 1 ? '' : 's'} (${at.toISOString().slice(0, 10)}).`);
+  };
+  expiring('swarm root CA certificate', info?.caExpiresAt);
+  expiring(`TLS certificate of the manager API at ${info?.endpoint ?? ''}`.trim(), info?.apiCertExpiresAt);
+
+  const windows = nodes.filter((n) => n.os.toLowerCase() === 'windows');
+  const encrypted = (input.networks ?? []).filter((n) => n.encrypted);
+  if (windows.length && encrypted.length)
+    warnings.push(
+      `Encrypted overlay${encrypted.length > 1 ? 's' : ''} ${encrypted.map((n) => `\`${n.name}\``).join(', ')} with Windows node${windows.length > 1 ? 's' : ''} ${names(windows)}: encrypted overlays are not supported on Windows.`,
+    );
+
+  if (quorum.verdict !== 'healthy' && !unreachable.length && quorum.unreachable)
+    warnings.push(`${quorum.unreachable} manager(s) cannot be reached.`);
+  return warnings;
+}
+
+export function sortNodes(nodes: SwarmNode[]): SwarmNode[] {
+  const rank = (n: SwarmNode) => (n.manager?.leader ? 0 : n.role === 'manager' ? 1 : n.state !== 'ready' ? 2 : 3);
+  return [...nodes].sort((a, b) => rank(a) - rank(b) || a.hostname.localeCompare(b.hostname));
+}
+
+function countNodes(nodes: SwarmNode[]): string {
+  const ready = nodes.filter((n) => n.state === 'ready').length;
+  const parts = [`${nodes.length} total`, `${ready} ready`];
+  const notReady = nodes.length - ready;
+  if (notReady) parts.push(`${notReady} not ready`);
+  const drained = nodes.filter((n) => n.availability === 'drain').length;
+  if (drained) parts.push(`${drained} drained`);
+  return parts.join(', ');
+}
+
+function healthyStatus(cluster: string, nodes: SwarmNode[], info: DaemonInfo | undefined, networks: SwarmNetwork[], now: Date): Reply {
+  const managers = sortNodes(nodes.filter((n) => n.role === 'manager'));
+  const reachable = managers.filter((m) => m.manager?.reachability === 'reachable').length;
+  const quorum = assessQuorum(managers.length, reachable);
+  const leader = managers.find((m) => m.manager?.leader);
+  const warnings = statusWarnings({ nodes, quorum, info, networks, now });
+  const parts: ReplyPart[] = [
+    { kind: 'text', text: `*Verdict: ${quorum.verdict}.* ${explainQuorum(quorum)}` },
+    {
+      kind: 'fields',
+      fields: [
+        ['Managers', `${managers.length} (leader: ${leader ? `\`${leader.hostname}\`` : 'none'})`],
+        ['Workers', String(nodes.length - managers.length)],
+        ['Nodes', countNodes(nodes)],
+        ['Fault tolerance', `${quorum.remainingTolerance} of ${quorum.designedTolerance} designed`],
+      ],
+    },
+    {
+      kind: 'table',
+      noun: 'managers',
+      columns: ['MANAGER', 'REACHABILITY', 'STATUS', 'AVAILABILITY', 'ADDRESS', 'ZONE'],
+      rows: managers.map((m) => [
+        m.hostname + (m.manager?.leader ? ' (leader)' : ''),
+        m.manager?.reachability ?? 'unknown',
+        m.state,
+        m.availability,
+        m.manager?.addr ?? m.addr,
+        zoneOf(m) ?? '-',
+      ]),
+    },
+    warnings.length
+      ? { kind: 'list', title: `Warnings (${warnings.length})`, items: warnings, tone: 'warn' }
+      : { kind: 'text', text: 'No warnings.' },
+  ];
+  const tone = quorum.verdict === 'healthy' && warnings.length ? 'warn' : TONE[quorum.verdict];
+  return reply(`Swarm ${cluster}: ${quorum.verdict}`, tone, parts);
+}
+
+/** Without a leader `/nodes` fails; each manager's `/info` still answers and tells who is there. */
+export function quorumLostStatus(cluster: string, probes: InfoProbe[]): Reply {
+  const answering = probes.filter((p): p is InfoProbe & { info: DaemonInfo } => Boolean(p.info));
+  if (!answering.length) {
+    throw new SwarmError(
+      'ENDPOINTS_UNREACHABLE',
+      `No manager of \`${cluster}\` answered: ${probes.map((p) => `${p.endpoint} (${p.error ?? 'no answer'})`).join('; ')}. ` +
+        'Check that the managers are running and that their API endpoints in SSM are right.',
+    );
+  }
+  const members = new Map<string, string>();
+  for (const p of answering) for (const m of p.info.remoteManagers) members.set(m.nodeId, m.addr);
+  const total = Math.max(members.size, ...answering.map((p) => p.info.managers));
+  const reachableIds = new Set(answering.filter((p) => p.info.localState === 'active').map((p) => p.info.nodeId));
+  const reachable = answering.filter((p) => reachableIds.has(p.info.nodeId));
+  const unreachableAddrs = [...members].filter(([id]) => !reachableIds.has(id)).map(([, addr]) => addr);
+  const quorum = assessQuorum(total, Math.min(reachableIds.size, total));
+  const silent = probes.filter((p) => !p.info);
+  const swarmError = answering.map((p) => p.info.error).find(Boolean);
+
+  const parts: ReplyPart[] = [
+    {
+      kind: 'text',
+      text:
+        `*Verdict: quorum lost.* No leader can be elected: the swarm can't be changed (no deploys, joins or updates); running services keep running. ` +
+        explainQuorum(quorum),
+    },
+    {
+      kind: 'list',
+      title: `Reachable managers (${reachable.length})`,
+      items: reachable.length ? reachable.map((p) => `\`${p.info.name}\` via ${p.endpoint}`) : ['none'],
+    },
+    {
+      kind: 'list',
+      title: `Unreachable managers (${quorum.managers - reachableIds.size})`,
+      items: unreachableAddrs.length ? unreachableAddrs.map((a) => `Raft address ${a}`) : ['(addresses unknown)'],
+      tone: 'error',
+    },
+  ];
+  if (silent.length)
+    parts.push({ kind: 'list', title: 'Endpoints that did not answer', items: silent.map((p) => `${p.endpoint}: ${p.error ?? 'no answer'}`) });
+  parts.push({
+    kind: 'text',
+    text:
+      `Bring back ${quorum.neededForQuorum} of the ${quorum.managers - reachableIds.size} unreachable manager${quorum.managers - reachableIds.size === 1 ? '' : 's'} to restore quorum. ` +
+      'If they are gone for good, re-initialise from a surviving manager with `docker swarm init --force-new-cluster`.',
+  });
+  if (swarmError) parts.push({ kind: 'context', text: `Docker says: ${swarmError}` });
+  return reply(`Swarm ${cluster}: quorum lost`, 'error', parts);
+}
+
+export const status: Action = async (ctx) => {
+  let nodes: SwarmNode[];
+  try {
+    nodes = await ctx.swarm.listNodes();
+  } catch (err) {
+    if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.probeManagers());
+    throw err;
+  }
+  const info = await ctx.swarm.info().catch(() => undefined);
+  const hasWindows = nodes.some((n) => n.os.toLowerCase() === 'windows');
+  const networks = hasWindows ? await ctx.swarm.listNetworks() : [];
+  return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now());
+};

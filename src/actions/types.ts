@@ -1,0 +1,16 @@
+import type { Policy } from '../config/policy.js';
+import type { Reply } from '../domain/reply.js';
+import type { Clock, SwarmPort } from '../ports.js';
+
+/** What every action gets: the swarm it acts on and who asked, nothing else. */
+export interface ActionContext {
+  swarm: SwarmPort;
+  policy: Policy;
+  cluster: string;
+  user: string;
+  requestId: string;
+  dryRun: boolean;
+  clock: Clock;
+}
+
+export type Action<A = Record<string, unknown>> = (ctx: ActionContext, args: A) => Promise<Reply>;

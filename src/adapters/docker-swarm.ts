@@ -1,0 +1,349 @@
+import https from 'node:https';
+import { X509Certificate } from 'node:crypto';
+import Dockerode from 'dockerode';
+import { redactSecrets, SwarmError } from '../errors.js';
+import type {
+  ClusterCredentials,
+  DaemonInfo,
+  InfoProbe,
+  NodeState,
+  SwarmNetwork,
+  SwarmNode,
+  SwarmPort,
+} from '../ports.js';
+
+/** The newest Engine API we speak; we use min(this, the daemon's) and never pin one version. */
+export const OUR_API_VERSION = '1.47';
+
+export interface DockerSwarmOptions {
+  /** time limit of one call to one endpoint */
+  callTimeoutMs?: number;
+  /** time limit of one `/info` probe when quorum is lost */
+  probeTimeoutMs?: number;
+  /** time after which fail-over stops trying further endpoints */
+  failoverBudgetMs?: number;
+}
+
+interface Endpoint {
+  url: string;
+  host: string;
+  port: number;
+}
+
+export function parseEndpoint(url: string): Endpoint {
+  const m = /^(?:tcp|https):\/\/(\[[^\]]+\]|[^:/]+):(\d+)\/?$/.exec(url.trim());
+  if (!m) throw new SwarmError('VALIDATION', `\`${url}\` is not a Docker API URL; use tcp://HOST:PORT`);
+  return { url: url.trim(), host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
+}
+
+const compareVersions = (a: string, b: string) => {
+  const [a1 = 0, a2 = 0] = a.split('.').map(Number);
+  const [b1 = 0, b2 = 0] = b.split('.').map(Number);
+  return a1 - b1 || a2 - b2;
+};
+
+/** Failures of one endpoint that make trying the next one worthwhile. */
+type EndpointFailure = 'unreachable' | 'tls' | 'not-manager' | 'no-leader';
+
+interface DockerErrorLike {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  code?: string;
+  name?: string;
+  message?: string;
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+
+export function dockerMessage(err: unknown): string {
+  const e = err as DockerErrorLike;
+  const raw = e?.json?.message ?? (typeof e?.json === 'string' ? e.json : undefined) ?? e?.message ?? String(err);
+  return redactSecrets(String(raw).trim());
+}
+
+export function classify(err: unknown): EndpointFailure | undefined {
+  const e = err as DockerErrorLike;
+  const msg = dockerMessage(err);
+  if (typeof e?.statusCode === 'number') {
+    if (e.statusCode === 503 && /not a swarm manager|not part of a swarm/i.test(msg)) return 'not-manager';
+    if (/does not have a leader|no elected cluster leader|context deadline exceeded|rpc error: code = (Unavailable|DeadlineExceeded)/i.test(msg))
+      return 'no-leader';
+    return undefined;
+  }
+  if (TLS_CODES.test(e?.code ?? '') || /certificate|ssl|tls alert|alert (unknown ca|bad certificate)/i.test(e?.message ?? '')) return 'tls';
+  return 'unreachable';
+}
+
+function describeFailure(kind: EndpointFailure, err: unknown): string {
+  const e = err as DockerErrorLike;
+  if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return 'timed out';
+  if (kind === 'tls') return `TLS failed (${e?.code ?? dockerMessage(err)})`;
+  if (kind === 'unreachable') return e?.code ?? dockerMessage(err);
+  return dockerMessage(err);
+}
+
+export class DockerSwarm implements SwarmPort {
+  activeEndpoint: string | undefined;
+  private readonly endpoints: Endpoint[];
+  private readonly clients = new Map<string, Promise<{ docker: Dockerode; certExpiresAt?: Date }>>();
+  private readonly callTimeoutMs: number;
+  private readonly probeTimeoutMs: number;
+  private readonly failoverBudgetMs: number;
+
+  constructor(
+    private readonly creds: ClusterCredentials,
+    opts: DockerSwarmOptions = {},
+  ) {
+    if (!creds.endpoints.length) throw new SwarmError('VALIDATION', 'This cluster has no manager endpoints configured.');
+    this.endpoints = creds.endpoints.map(parseEndpoint);
+    this.callTimeoutMs = opts.callTimeoutMs ?? 4000;
+    this.probeTimeoutMs = opts.probeTimeoutMs ?? 2500;
+    this.failoverBudgetMs = opts.failoverBudgetMs ?? 6000;
+  }
+
+  /** `GET /_ping` with the cluster's client certificate: the daemon's API version and its certificate's expiry. */
+  private ping(ep: Endpoint, signal: AbortSignal): Promise<{ apiVersion: string; certExpiresAt?: Date }> {
+    return new Promise((resolve, reject) => {
+      const req = https.request(
+        {
+          host: ep.host,
+          port: ep.port,
+          path: '/_ping',
+          method: 'GET',
+          ca: this.creds.ca,
+          cert: this.creds.cert,
+          key: this.creds.key,
+          signal,
+          agent: false,
+        },
+        (res) => {
+          const peer = (res.socket as import('node:tls').TLSSocket).getPeerCertificate?.();
+          res.resume();
+          const apiVersion = String(res.headers['api-version'] ?? '1.41');
+          res.on('end', () =>
+            resolve({ apiVersion, certExpiresAt: peer?.valid_to ? new Date(peer.valid_to) : undefined }),
+          );
+        },
+      );
+      req.on('error', reject);
+      req.end();
+    });
+  }
+
+  private client(ep: Endpoint, signal: AbortSignal) {
+    let c = this.clients.get(ep.url);
+    if (!c) {
+      c = this.ping(ep, signal).then(({ apiVersion, certExpiresAt }) => {
+        const version = compareVersions(apiVersion, OUR_API_VERSION) < 0 ? apiVersion : OUR_API_VERSION;
+        const docker = new Dockerode({
+          host: ep.host,
+          port: ep.port,
+          protocol: 'https',
+          ca: this.creds.ca,
+          cert: this.creds.cert,
+          key: this.creds.key,
+          version: `v${version}`,
+          timeout: this.callTimeoutMs,
+        });
+        return { docker, certExpiresAt };
+      });
+      // a failed negotiation is retried on the next call rather than remembered
+      c.catch(() => this.clients.delete(ep.url));
+      this.clients.set(ep.url, c);
+    }
+    return c;
+  }
+
+  /** Endpoints in order, starting with the one that answered last. */
+  private ordered(): Endpoint[] {
+    const i = this.endpoints.findIndex((e) => e.url === this.activeEndpoint);
+    return i <= 0 ? this.endpoints : [...this.endpoints.slice(i), ...this.endpoints.slice(0, i)];
+  }
+
+  /**
+   * Runs one call against the first manager that answers. An endpoint that is
+   * down, times out, is not a manager or (being cut off) has no leader is
+   * skipped; Docker's answers to the call itself are returned as they are.
+   */
+  async call<T>(fn: (docker: Dockerode, signal: AbortSignal) => Promise<T>): Promise<T> {
+    const started = Date.now();
+    const failures: Array<{ ep: Endpoint; kind: EndpointFailure; why: string }> = [];
+    for (const ep of this.ordered()) {
+      if (failures.length && Date.now() - started > this.failoverBudgetMs) break;
+      const signal = AbortSignal.timeout(this.callTimeoutMs);
+      try {
+        const { docker } = await this.client(ep, signal);
+        const result = await fn(docker, signal);
+        this.activeEndpoint = ep.url;
+        return result;
+      } catch (err) {
+        const kind = classify(err);
+        if (!kind) throw err;
+        failures.push({ ep, kind, why: describeFailure(kind, err) });
+      }
+    }
+    const list = failures.map((f) => `${f.ep.url}: ${f.why}`).join('; ');
+    if (failures.some((f) => f.kind === 'no-leader')) {
+      throw new SwarmError('QUORUM_LOST', `The swarm has no leader (${list}).`);
+    }
+    if (failures.every((f) => f.kind === 'tls')) {
+      throw new SwarmError(
+        'TLS',
+        `TLS to the managers failed (${list}). The CA, client certificate or key stored for this cluster do not match the daemons'. ` +
+          'Fix the cluster\'s `ca`, `cert` and `key` parameters in SSM; swarm-ops never falls back to an unverified connection.',
+      );
+    }
+    if (failures.every((f) => f.kind === 'not-manager')) {
+      throw new SwarmError('NOT_A_MANAGER', `None of the configured endpoints is a swarm manager (${list}). Update the cluster's endpoints in SSM.`);
+    }
+    throw new SwarmError(
+      'ENDPOINTS_UNREACHABLE',
+      `No manager endpoint answered (${list}). Check that the managers are running and reachable from swarm-ops.`,
+    );
+  }
+
+  async listNodes(): Promise<SwarmNode[]> {
+    const raw = await this.call((d, abortSignal) => d.listNodes({ abortSignal } as object));
+    return (raw as unknown as DockerNode[]).map(toSwarmNode);
+  }
+
+  async info(): Promise<DaemonInfo> {
+    const raw = await this.call((d, abortSignal) => infoOf(d, abortSignal));
+    const url = this.activeEndpoint!;
+    const certExpiresAt = await this.clients.get(url)?.then((c) => c.certExpiresAt).catch(() => undefined);
+    return toDaemonInfo(url, raw as DockerInfo, certExpiresAt);
+  }
+
+  async probeManagers(): Promise<InfoProbe[]> {
+    return Promise.all(
+      this.endpoints.map(async (ep): Promise<InfoProbe> => {
+        const signal = AbortSignal.timeout(this.probeTimeoutMs);
+        try {
+          const { docker, certExpiresAt } = await this.client(ep, signal);
+          const raw = await infoOf(docker, signal);
+          return { endpoint: ep.url, info: toDaemonInfo(ep.url, raw as DockerInfo, certExpiresAt) };
+        } catch (err) {
+          return { endpoint: ep.url, error: describeFailure(classify(err) ?? 'unreachable', err) };
+        }
+      }),
+    );
+  }
+
+  async listNetworks(): Promise<SwarmNetwork[]> {
+    const raw = await this.call((d, abortSignal) =>
+      d.listNetworks({ abortSignal, filters: JSON.stringify({ scope: ['swarm'] }) } as object),
+    );
+    return (raw as unknown as DockerNetwork[]).map(toSwarmNetwork);
+  }
+}
+
+// dockerode's typings omit the options argument of info(), which carries the abort signal
+const infoOf = (d: Dockerode, abortSignal: AbortSignal): Promise<unknown> =>
+  (d.info as unknown as (opts: object) => Promise<unknown>).call(d, { abortSignal });
+
+// ---- Docker's JSON, reduced to what we read -------------------------------------------------
+
+interface DockerNode {
+  ID: string;
+  Version?: { Index?: number };
+  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
+  Description?: { Hostname?: string; Platform?: { OS?: string }; Engine?: { EngineVersion?: string; Labels?: Record<string, string> } };
+  Status?: { State?: string; Addr?: string };
+  ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string } | null;
+}
+
+export function toSwarmNode(n: DockerNode): SwarmNode {
+  const state = (n.Status?.State ?? 'unknown') as NodeState;
+  return {
+    id: n.ID,
+    hostname: n.Description?.Hostname ?? n.ID.slice(0, 12),
+    role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
+    state,
+    availability: (n.Spec?.Availability ?? 'active') as SwarmNode['availability'],
+    addr: n.Status?.Addr ?? '',
+    engineVersion: n.Description?.Engine?.EngineVersion ?? 'unknown',
+    os: n.Description?.Platform?.OS ?? 'unknown',
+    labels: { ...(n.Description?.Engine?.Labels ?? {}), ...(n.Spec?.Labels ?? {}) },
+    ...(n.ManagerStatus
+      ? {
+          manager: {
+            leader: Boolean(n.ManagerStatus.Leader),
+            reachability: (n.ManagerStatus.Reachability ?? 'unknown') as 'reachable' | 'unreachable' | 'unknown',
+            addr: n.ManagerStatus.Addr ?? '',
+          },
+        }
+      : {}),
+    version: n.Version?.Index ?? 0,
+  };
+}
+
+interface DockerInfo {
+  Name?: string;
+  Swarm?: {
+    NodeID?: string;
+    LocalNodeState?: string;
+    ControlAvailable?: boolean;
+    Error?: string;
+    Managers?: number;
+    Nodes?: number;
+    RemoteManagers?: Array<{ NodeID: string; Addr: string }> | null;
+    Cluster?: { TLSInfo?: { TrustRoot?: string } };
+  };
+}
+
+function certExpiry(pem: string | undefined): Date | undefined {
+  if (!pem) return undefined;
+  try {
+    return new Date(new X509Certificate(pem).validTo);
+  } catch {
+    return undefined;
+  }
+}
+
+export function toDaemonInfo(endpoint: string, raw: DockerInfo, apiCertExpiresAt?: Date): DaemonInfo {
+  const s = raw.Swarm ?? {};
+  const caExpiresAt = certExpiry(s.Cluster?.TLSInfo?.TrustRoot);
+  return {
+    endpoint,
+    name: raw.Name ?? '',
+    nodeId: s.NodeID ?? '',
+    localState: s.LocalNodeState ?? 'inactive',
+    controlAvailable: Boolean(s.ControlAvailable),
+    error: redactSecrets(s.Error ?? ''),
+    managers: s.Managers ?? 0,
+    nodes: s.Nodes ?? 0,
+    remoteManagers: (s.RemoteManagers ?? []).map((m) => ({ nodeId: m.NodeID, addr: m.Addr })),
+    ...(caExpiresAt ? { caExpiresAt } : {}),
+    ...(apiCertExpiresAt ? { apiCertExpiresAt } : {}),
+  };
+}
+
+interface DockerNetwork {
+  Id: string;
+  Name: string;
+  Driver?: string;
+  Scope?: string;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  Internal?: boolean;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+  IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> | null };
+}
+
+export function toSwarmNetwork(n: DockerNetwork): SwarmNetwork {
+  return {
+    id: n.Id,
+    name: n.Name,
+    driver: n.Driver ?? '',
+    scope: n.Scope ?? '',
+    attachable: Boolean(n.Attachable),
+    ingress: Boolean(n.Ingress),
+    internal: Boolean(n.Internal),
+    encrypted: Object.prototype.hasOwnProperty.call(n.Options ?? {}, 'encrypted'),
+    subnets: (n.IPAM?.Config ?? [])
+      .filter((c) => c.Subnet)
+      .map((c) => ({ subnet: c.Subnet!, ...(c.Gateway ? { gateway: c.Gateway } : {}) })),
+    labels: n.Labels ?? {},
+  };
+}

@@ -1,0 +1,94 @@
+import { z } from 'zod';
+import type { Role } from '../config/policy.js';
+import { cidr, dockerApiUrl, dockerName, ipAddress, nodeRef } from './validators.js';
+
+/**
+ * The one list of commands. Both the ingress (parse, authorize, acknowledge)
+ * and the worker (run) read it; `help` and "did you mean" are built from it.
+ * The worker's action table is keyed by these names and checked against this
+ * list at start-up, so the ingress bundle carries no action code.
+ */
+export interface CommandSpec<S extends z.ZodTypeAny = z.ZodTypeAny> {
+  name: string;
+  summary: string;
+  usage: string;
+  /** names of the positional arguments, in order; a trailing `?` marks an optional one */
+  positionals: string[];
+  /** command-specific flags (besides --cluster, and --dry-run on changing commands) */
+  flags: Record<string, 'boolean' | 'string'>;
+  schema: S;
+  role: Role;
+  /** changes the swarm: takes --dry-run and is audited */
+  mutating: boolean;
+  /** a manager-level change: needs a second person's approval */
+  needsApproval: boolean;
+  /** a longer explanation for `help <command>` */
+  details?: string;
+}
+
+const common = { cluster: z.string().optional(), 'dry-run': z.boolean().optional() };
+
+const define = <S extends z.ZodTypeAny>(spec: CommandSpec<S>): CommandSpec<S> => spec;
+
+export const joinSchema = z.object({
+  url: dockerApiUrl,
+  'advertise-addr': ipAddress.optional(),
+  'data-path-addr': ipAddress.optional(),
+  ...common,
+});
+const nodeSchema = z.object({ node: nodeRef, ...common });
+
+export const COMMANDS = [
+  define({
+    name: 'help',
+    summary: 'list the commands, or explain one',
+    usage: '/swarm help [command]',
+    positionals: ['topic?'],
+    flags: {},
+    schema: z.object({ topic: z.string().max(40).optional(), ...common }),
+    role: 'viewer',
+    mutating: false,
+    needsApproval: false,
+  }),
+  define({
+    name: 'status',
+    summary: 'health verdict, Raft quorum, managers, node counts, warnings',
+    usage: '/swarm status [--cluster C]',
+    positionals: [],
+    flags: {},
+    schema: z.object(common),
+    role: 'viewer',
+    mutating: false,
+    needsApproval: false,
+  }),
+  define({
+    name: 'nodes',
+    summary: 'every node: hostname, role, status, availability, reachability, engine',
+    usage: '/swarm nodes [--cluster C]',
+    positionals: [],
+    flags: {},
+    schema: z.object(common),
+    role: 'viewer',
+    mutating: false,
+    needsApproval: false,
+  }),
+] as const;
+
+export type CommandName = (typeof COMMANDS)[number]['name'];
+
+function indexByName(specs: readonly CommandSpec[]): Map<string, CommandSpec> {
+  const byName = new Map<string, CommandSpec>();
+  for (const spec of specs) {
+    if (byName.has(spec.name)) throw new Error(`Command "${spec.name}" is registered twice`);
+    byName.set(spec.name, spec);
+  }
+  return byName;
+}
+
+export const REGISTRY: ReadonlyMap<string, CommandSpec> = indexByName(COMMANDS);
+
+export function getSpec(name: string): CommandSpec {
+  const spec = REGISTRY.get(name);
+  if (!spec) throw new Error(`No command "${name}"`);
+  return spec;
+}

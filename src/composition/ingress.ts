@@ -1,0 +1,20 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { powertoolsLog } from '../adapters/powertools-log.js';
+import { LambdaQueue } from '../adapters/lambda-queue.js';
+import { SsmParameters } from '../adapters/ssm-parameters.js';
+import { createSlackHandler, type SlackHandler } from '../app/ingress.js';
+import { parseEnv } from '../config/env.js';
+
+/** The `slack` function's wiring: SSM and Lambda only; no Docker, no renderers. */
+export function composeIngress(env: NodeJS.ProcessEnv = process.env): SlackHandler {
+  const config = parseEnv(env, ['SSM_PREFIX', 'WORKER_FUNCTION_NAME']);
+  const params = new SsmParameters(new SSMClient({}), config.SSM_PREFIX);
+  return createSlackHandler({
+    secrets: () => params.slackSecrets(),
+    policies: params,
+    queue: new LambdaQueue(new LambdaClient({}), config.WORKER_FUNCTION_NAME!),
+    log: powertoolsLog('slack'),
+    clock: { now: () => new Date() },
+  });
+}

@@ -1,0 +1,34 @@
+/**
+ * The neutral reply every action returns. Renderers (Block Kit for Slack,
+ * plain text for the terminal and golden tests) turn it into output; actions
+ * never build Block Kit themselves.
+ *
+ * Text fields use a small shared markup: *bold* and `code`.
+ */
+export type Tone = 'ok' | 'warn' | 'error' | 'info';
+
+export type ReplyPart =
+  | { kind: 'text'; text: string }
+  | { kind: 'fields'; fields: Array<[label: string, value: string]> }
+  /** rows beyond the renderer's budget are cut with a note; put the important rows first */
+  | { kind: 'table'; columns: string[]; rows: string[][]; noun: string }
+  | { kind: 'list'; title: string; items: string[]; tone?: Tone }
+  | { kind: 'context'; text: string }
+  | { kind: 'buttons'; buttons: Array<{ label: string; actionId: string; value: string; style?: 'primary' | 'danger' }> };
+
+export interface Reply {
+  visibility: 'in_channel' | 'ephemeral';
+  tone: Tone;
+  title: string;
+  parts: ReplyPart[];
+}
+
+export const reply = (title: string, tone: Tone, parts: ReplyPart[], visibility: Reply['visibility'] = 'in_channel'): Reply => ({
+  visibility,
+  tone,
+  title,
+  parts,
+});
+
+export const errorReply = (message: string, title = 'Sorry, that did not work'): Reply =>
+  reply(title, 'error', [{ kind: 'text', text: message }], 'ephemeral');

@@ -1,0 +1,108 @@
+/**
+ * Two kinds of error. A UserFacingError's message is safe to show in Slack and
+ * says what to type or do instead. Anything else is logged with its cause and
+ * the user sees a short generic line carrying the request id.
+ */
+export type UserErrorCode =
+  | 'USAGE'
+  | 'UNKNOWN_COMMAND'
+  | 'VALIDATION'
+  | 'PERMISSION'
+  | 'UNKNOWN_CLUSTER'
+  | 'UNKNOWN_NODE'
+  | 'AMBIGUOUS_NODE'
+  | 'QUORUM_GUARD'
+  | 'QUORUM_LOST'
+  | 'ENDPOINTS_UNREACHABLE'
+  | 'TLS'
+  | 'ALREADY_IN_SWARM'
+  | 'NOT_A_MANAGER'
+  | 'CONFLICT'
+  | 'APPROVAL'
+  | 'POLICY'
+  | 'NOT_FOUND';
+
+export class UserFacingError extends Error {
+  override name = 'UserFacingError';
+  constructor(
+    readonly code: UserErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export class UsageError extends UserFacingError {
+  override name = 'UsageError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('USAGE', message, options);
+  }
+}
+
+export class ValidationError extends UserFacingError {
+  override name = 'ValidationError';
+  constructor(message: string, options?: { cause?: unknown }) {
+    super('VALIDATION', message, options);
+  }
+}
+
+export class PermissionError extends UserFacingError {
+  override name = 'PermissionError';
+  constructor(message: string) {
+    super('PERMISSION', message);
+  }
+}
+
+export class UnknownClusterError extends UserFacingError {
+  override name = 'UnknownClusterError';
+  constructor(message: string) {
+    super('UNKNOWN_CLUSTER', message);
+  }
+}
+
+export class QuorumGuardError extends UserFacingError {
+  override name = 'QuorumGuardError';
+  constructor(message: string) {
+    super('QUORUM_GUARD', message);
+  }
+}
+
+/** Problems reaching or talking to the swarm that the user can act on. */
+export class SwarmError extends UserFacingError {
+  override name = 'SwarmError';
+}
+
+/** A configuration problem the operator must fix (bad policy, missing parameter). */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  readonly code = 'CONFIG';
+}
+
+export function isUserFacing(err: unknown): err is UserFacingError {
+  return err instanceof UserFacingError;
+}
+
+const TOKEN_PATTERN = /SWMTKN-1-[0-9a-zA-Z-]+/g;
+
+/** Join tokens must never reach a message or a log line, even inside a Docker error text. */
+export function redactSecrets(text: string): string {
+  return text
+    .replace(TOKEN_PATTERN, 'SWMTKN-[redacted]')
+    .replace(/xox[abp]-[0-9A-Za-z-]+/g, 'xox?-[redacted]')
+    .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[redacted key]');
+}
+
+/** A log-safe summary of any thrown value. */
+export function describeError(err: unknown): { name: string; message: string; code?: string; statusCode?: number } {
+  if (err instanceof Error) {
+    const e = err as Error & { code?: unknown; statusCode?: unknown };
+    return {
+      name: e.name,
+      message: redactSecrets(e.message),
+      ...(typeof e.code === 'string' ? { code: e.code } : {}),
+      ...(typeof e.statusCode === 'number' ? { statusCode: e.statusCode } : {}),
+    };
+  }
+  return { name: 'Unknown', message: redactSecrets(String(err)) };
+}

@@ -1,0 +1,5 @@
+import { composeWorker } from '../composition/worker.js';
+
+const worker = composeWorker();
+
+export const handler = async (event: unknown, _context: unknown): Promise<void> => worker(event);

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+
+/** The slash command as the ingress accepted it; the worker parses `text` again with the same registry. */
+export const CommandJob = z.object({
+  kind: z.literal('command'),
+  requestId: z.string().min(1).max(64),
+  text: z.string().max(1000),
+  command: z.string().min(1),
+  cluster: z.string().min(1),
+  user: z.string().min(1),
+  channel: z.string().min(1),
+  responseUrl: z.string().url(),
+  issuedAt: z.string().datetime(),
+});
+export type CommandJob = z.infer<typeof CommandJob>;
+
+export const AuditEventSchema = z.object({
+  requestId: z.string(),
+  at: z.string().datetime(),
+  user: z.string(),
+  command: z.string(),
+  cluster: z.string().optional(),
+  outcome: z.enum(['requested', 'refused', 'succeeded', 'failed', 'dry-run', 'approved', 'denied', 'expired']),
+  detail: z.string().max(2000),
+  durationMs: z.number().int().nonnegative().optional(),
+  approver: z.string().optional(),
+});
+export type AuditEvent = z.infer<typeof AuditEventSchema>;
+
+/** An audit event raised where posting to Slack would slow the acknowledgement (the ingress). */
+export const AuditJob = z.object({ kind: z.literal('audit'), event: AuditEventSchema });
+export type AuditJob = z.infer<typeof AuditJob>;
+
+export const Job = z.discriminatedUnion('kind', [CommandJob, AuditJob]);
+export type Job = z.infer<typeof Job>;

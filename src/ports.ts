@@ -1,0 +1,120 @@
+/**
+ * The narrow ports the application owns. Adapters in src/adapters implement
+ * them; actions and the worker see only these shapes.
+ */
+import type { Policy, TokenKind } from './config/policy.js';
+import type { SlackMessage } from './render/block-kit.js';
+
+export type NodeRole = 'manager' | 'worker';
+export type NodeState = 'ready' | 'down' | 'unknown' | 'disconnected';
+export type Availability = 'active' | 'pause' | 'drain';
+export type Reachability = 'reachable' | 'unreachable' | 'unknown';
+
+export interface SwarmNode {
+  id: string;
+  hostname: string;
+  role: NodeRole;
+  state: NodeState;
+  availability: Availability;
+  addr: string;
+  engineVersion: string;
+  os: string;
+  /** node labels (Spec.Labels) merged over engine labels */
+  labels: Record<string, string>;
+  manager?: { leader: boolean; reachability: Reachability; addr: string };
+  /** Version.Index, needed to update the node */
+  version: number;
+}
+
+export interface DaemonInfo {
+  endpoint: string;
+  name: string;
+  nodeId: string;
+  /** inactive | pending | active | error | locked */
+  localState: string;
+  controlAvailable: boolean;
+  error: string;
+  managers: number;
+  nodes: number;
+  remoteManagers: Array<{ nodeId: string; addr: string }>;
+  /** expiry of the swarm's root CA, when the daemon reports it */
+  caExpiresAt?: Date;
+  /** expiry of the daemon's own TLS certificate (the one the bot talks to) */
+  apiCertExpiresAt?: Date;
+}
+
+export interface InfoProbe {
+  endpoint: string;
+  info?: DaemonInfo;
+  /** why the endpoint did not answer, safe to show */
+  error?: string;
+}
+
+export interface SwarmNetwork {
+  id: string;
+  name: string;
+  driver: string;
+  scope: string;
+  attachable: boolean;
+  ingress: boolean;
+  internal: boolean;
+  encrypted: boolean;
+  subnets: Array<{ subnet: string; gateway?: string }>;
+  labels: Record<string, string>;
+}
+
+export interface SwarmPort {
+  /** the manager endpoint that answered the last call */
+  readonly activeEndpoint: string | undefined;
+  listNodes(): Promise<SwarmNode[]>;
+  /** `/info` of the first manager that answers */
+  info(): Promise<DaemonInfo>;
+  /** `/info` of every configured manager endpoint, in parallel, each with a short time limit */
+  probeManagers(): Promise<InfoProbe[]>;
+  listNetworks(): Promise<SwarmNetwork[]>;
+}
+
+export interface ClusterCredentials {
+  endpoints: string[];
+  ca: string;
+  cert: string;
+  key: string;
+}
+
+export interface CredentialStore {
+  clusterCredentials(cluster: string): Promise<ClusterCredentials>;
+  /** forget cached credentials, e.g. after a TLS failure */
+  invalidate(cluster: string): void;
+}
+
+export interface PolicyStore {
+  policy(): Promise<Policy>;
+}
+
+export interface SlackSecrets {
+  signingSecret: string;
+  botToken: string;
+  botUserId: string;
+}
+
+export type ResponseMessage = SlackMessage & {
+  response_type?: 'in_channel' | 'ephemeral';
+  replace_original?: boolean;
+};
+
+export interface ChatPort {
+  /** POST to an interaction's response_url */
+  respond(responseUrl: string, message: ResponseMessage): Promise<void>;
+  postMessage(channel: string, message: SlackMessage): Promise<{ ts: string }>;
+  update(channel: string, ts: string, message: SlackMessage): Promise<void>;
+}
+
+export interface JobQueue {
+  enqueue(job: unknown): Promise<void>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export type { TokenKind };

@@ -1,0 +1,35 @@
+import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
+
+const MARK: Record<Tone, string> = { ok: '[ok]', warn: '[warn]', error: '[error]', info: '[info]' };
+
+export function alignTable(columns: string[], rows: string[][]): string[] {
+  const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  return [line(columns), ...rows.map(line)];
+}
+
+function part(p: ReplyPart): string[] {
+  switch (p.kind) {
+    case 'text':
+      return [p.text];
+    case 'fields': {
+      const w = Math.max(...p.fields.map(([l]) => l.length));
+      return p.fields.map(([l, v]) => `${(l + ':').padEnd(w + 1)} ${v}`);
+    }
+    case 'table':
+      return alignTable(p.columns, p.rows);
+    case 'list':
+      return [`${p.title}:`, ...p.items.map((i) => `  - ${i}`)];
+    case 'context':
+      return [p.text];
+    case 'buttons':
+      return [p.buttons.map((b) => `[ ${b.label} ]`).join(' ')];
+  }
+}
+
+/** For the terminal and golden files: the whole reply, nothing cut. */
+export function renderPlainText(r: Reply): string {
+  const lines = [`${MARK[r.tone]} ${r.title}`];
+  for (const p of r.parts) lines.push('', ...part(p));
+  return lines.join('\n').replace(/\*([^*\n]+)\*/g, '$1') + '\n';
+}

@@ -1,0 +1,75 @@
+/** Fixture builders for our own port models, and a fake SwarmPort for action unit tests. */
+import type { DaemonInfo, InfoProbe, SwarmNetwork, SwarmNode, SwarmPort } from '../../src/ports.js';
+import { SwarmError } from '../../src/errors.js';
+
+export function manager(hostname: string, over: Partial<SwarmNode> & { leader?: boolean; reachability?: 'reachable' | 'unreachable' | 'unknown' } = {}): SwarmNode {
+  const { leader = false, reachability = 'reachable', ...rest } = over;
+  const i = hostname.replace(/\D/g, '') || '1';
+  return {
+    id: `${hostname.replace(/\W/g, '')}id0000000000000000`.slice(0, 25),
+    hostname,
+    role: 'manager',
+    state: reachability === 'reachable' ? 'ready' : 'down',
+    availability: 'active',
+    addr: `10.0.0.${i}`,
+    engineVersion: '20.10.24',
+    os: 'linux',
+    labels: {},
+    manager: { leader, reachability, addr: `10.0.0.${i}:2377` },
+    version: 10,
+    ...rest,
+  };
+}
+
+export function worker(hostname: string, over: Partial<SwarmNode> = {}): SwarmNode {
+  const i = hostname.replace(/\D/g, '') || '1';
+  return {
+    id: `${hostname.replace(/\W/g, '')}id0000000000000000`.slice(0, 25),
+    hostname,
+    role: 'worker',
+    state: 'ready',
+    availability: 'active',
+    addr: `10.0.1.${i}`,
+    engineVersion: '20.10.24',
+    os: 'linux',
+    labels: {},
+    version: 10,
+    ...over,
+  };
+}
+
+export function daemonInfo(over: Partial<DaemonInfo> = {}): DaemonInfo {
+  return {
+    endpoint: 'tcp://10.0.0.1:2376',
+    name: 'mgr-1',
+    nodeId: 'mgr1id',
+    localState: 'active',
+    controlAvailable: true,
+    error: '',
+    managers: 3,
+    nodes: 5,
+    remoteManagers: [],
+    ...over,
+  };
+}
+
+export class FakeSwarm implements SwarmPort {
+  activeEndpoint: string | undefined = 'tcp://10.0.0.1:2376';
+  constructor(
+    public nodes: SwarmNode[],
+    public opts: { quorumLost?: boolean; probes?: InfoProbe[]; info?: DaemonInfo; networks?: SwarmNetwork[] } = {},
+  ) {}
+  async listNodes() {
+    if (this.opts.quorumLost) throw new SwarmError('QUORUM_LOST', 'The swarm has no leader.');
+    return this.nodes;
+  }
+  async info() {
+    return this.opts.info ?? daemonInfo();
+  }
+  async probeManagers() {
+    return this.opts.probes ?? [];
+  }
+  async listNetworks() {
+    return this.opts.networks ?? [];
+  }
+}
