@@ -16,6 +16,9 @@ const TONE: Record<AuditEvent['outcome'], Tone> = {
   failed: 'error',
 };
 
+/** Slack user IDs become mentions; the scheduler and other actors stay plain. */
+const mention = (who: string) => (/^[UW][A-Z0-9]+$/.test(who) ? `<@${who}>` : who);
+
 export interface Audit {
   record(event: AuditEvent, auditChannel: string): Promise<void>;
 }
@@ -27,12 +30,12 @@ export function createAudit({ chat, log }: { chat: ChatPort; log: Log }): Audit 
       const safe = { ...event, detail: redactSecrets(event.detail) };
       log.info('audit', { audit: safe });
       const fields: Array<[string, string]> = [
-        ['Who', `<@${safe.user}>`],
+        ['Who', mention(safe.user)],
         ['Command', `\`/swarm ${safe.command}\``],
         ['Cluster', safe.cluster ?? '-'],
         ['Outcome', safe.outcome],
       ];
-      if (safe.approver) fields.push(['Approver', `<@${safe.approver}>`]);
+      if (safe.approver) fields.push(['Approver', mention(safe.approver)]);
       if (safe.durationMs !== undefined) fields.push(['Duration', `${(safe.durationMs / 1000).toFixed(1)} s`]);
       const message = renderBlockKit(
         reply(`audit: ${safe.outcome} /swarm ${safe.command}`.slice(0, 140), TONE[safe.outcome], [

@@ -31,5 +31,18 @@ export type AuditEvent = z.infer<typeof AuditEventSchema>;
 export const AuditJob = z.object({ kind: z.literal('audit'), event: AuditEventSchema });
 export type AuditJob = z.infer<typeof AuditJob>;
 
-export const Job = z.discriminatedUnion('kind', [CommandJob, AuditJob]);
+/** An Approve or Deny click; the worker checks the signed value and who clicked. */
+export const DecisionJob = z.object({
+  kind: z.literal('decision'),
+  requestId: z.string().min(1).max(64),
+  decision: z.enum(['approve', 'deny']),
+  value: z.string().max(2000),
+  user: z.string().min(1),
+  channel: z.string().min(1),
+  messageTs: z.string().min(1),
+  responseUrl: z.string().url(),
+});
+export type DecisionJob = z.infer<typeof DecisionJob>;
+
+export const Job = z.discriminatedUnion('kind', [CommandJob, AuditJob, DecisionJob]);
 export type Job = z.infer<typeof Job>;

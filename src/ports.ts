@@ -72,6 +72,35 @@ export interface SwarmPort {
   /** `/info` of every configured manager endpoint, in parallel, each with a short time limit */
   probeManagers(): Promise<InfoProbe[]>;
   listNetworks(): Promise<SwarmNetwork[]>;
+
+  /**
+   * Rotates join tokens (re-reading and retrying when Docker says the update
+   * was out of sequence) and reports which of them really changed. Tokens
+   * never leave the adapter.
+   */
+  rotateJoinTokens(kinds: TokenKind[]): Promise<{ rotated: TokenKind[] }>;
+  /** `/info` of a daemon that is not (yet) part of the swarm, with the cluster's client certificate */
+  inspectDaemon(url: string): Promise<DaemonInfo>;
+  /**
+   * Joins the daemon at `url` to the swarm with a token read from a manager,
+   * then waits until the node is Ready. The token is never returned.
+   */
+  joinNode(req: JoinRequest): Promise<SwarmNode>;
+  /**
+   * Records that an operation keyed `key` has started, in the swarm itself
+   * (a config object: Raft-replicated, names unique). False when it was
+   * recorded before, i.e. this is a repeated delivery.
+   */
+  claimOperation(key: string, description: string): Promise<boolean>;
+}
+
+export interface JoinRequest {
+  url: string;
+  role: NodeRole;
+  advertiseAddr?: string;
+  dataPathAddr?: string;
+  /** how long to wait for the node to show up Ready */
+  readyTimeoutMs?: number;
 }
 
 export interface ClusterCredentials {

@@ -1,6 +1,8 @@
 import { REGISTRY, type CommandName } from '../commands/registry.js';
 import { help } from './help.js';
+import { join } from './join.js';
 import { nodes } from './nodes.js';
+import { rotate } from './rotate.js';
 import { status } from './status.js';
 import type { Action } from './types.js';
 
@@ -10,6 +12,9 @@ export const ACTIONS: Record<CommandName, Action<any>> = {
   help,
   status,
   nodes,
+  rotate,
+  'join worker': join('worker'),
+  'join manager': join('manager'),
 };
 
 /** Fails at start-up when the action table and the command registry disagree. */

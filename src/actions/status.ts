@@ -100,7 +100,14 @@ function countNodes(nodes: SwarmNode[]): string {
   return parts.join(', ');
 }
 
-function healthyStatus(cluster: string, nodes: SwarmNode[], info: DaemonInfo | undefined, networks: SwarmNetwork[], now: Date): Reply {
+function healthyStatus(
+  cluster: string,
+  nodes: SwarmNode[],
+  info: DaemonInfo | undefined,
+  networks: SwarmNetwork[],
+  now: Date,
+  endpoint: string | undefined,
+): Reply {
   const managers = sortNodes(nodes.filter((n) => n.role === 'manager'));
   const reachable = managers.filter((m) => m.manager?.reachability === 'reachable').length;
   const quorum = assessQuorum(managers.length, reachable);
@@ -133,6 +140,7 @@ function healthyStatus(cluster: string, nodes: SwarmNode[], info: DaemonInfo | u
     warnings.length
       ? { kind: 'list', title: `Warnings (${warnings.length})`, items: warnings, tone: 'warn' }
       : { kind: 'text', text: 'No warnings.' },
+    { kind: 'context', text: `Answered by ${endpoint ?? 'a manager'}` },
   ];
   const tone = quorum.verdict === 'healthy' && warnings.length ? 'warn' : TONE[quorum.verdict];
   return reply(`Swarm ${cluster}: ${quorum.verdict}`, tone, parts);
@@ -200,5 +208,5 @@ export const status: Action = async (ctx) => {
   const info = await ctx.swarm.info().catch(() => undefined);
   const hasWindows = nodes.some((n) => n.os.toLowerCase() === 'windows');
   const networks = hasWindows ? await ctx.swarm.listNetworks() : [];
-  return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now());
+  return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now(), ctx.swarm.activeEndpoint);
 };

@@ -11,6 +11,8 @@ export interface ActionContext {
   requestId: string;
   dryRun: boolean;
   clock: Clock;
+  /** set when a second person approved this (manager-level) change */
+  approval?: { approver: string };
 }
 
 export type Action<A = Record<string, unknown>> = (ctx: ActionContext, args: A) => Promise<Reply>;

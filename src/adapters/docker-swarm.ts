@@ -1,8 +1,11 @@
 import https from 'node:https';
-import { X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
+import { isIP } from 'node:net';
 import Dockerode from 'dockerode';
 import { redactSecrets, SwarmError } from '../errors.js';
 import type {
+  JoinRequest,
+  TokenKind,
   ClusterCredentials,
   DaemonInfo,
   InfoProbe,
@@ -35,6 +38,12 @@ export function parseEndpoint(url: string): Endpoint {
   if (!m) throw new SwarmError('VALIDATION', `\`${url}\` is not a Docker API URL; use tcp://HOST:PORT`);
   return { url: url.trim(), host: m[1]!.replace(/^\[|\]$/g, ''), port: Number(m[2]) };
 }
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const fingerprint = (token: string | undefined) => createHash('sha256').update(token ?? '').digest('hex');
+const OUT_OF_SEQUENCE = /update out of sequence/i;
+const OP_LABEL = 'swarm-ops.operation';
+const OP_RETENTION_MS = 7 * 86_400_000;
 
 const compareVersions = (a: string, b: string) => {
   const [a1 = 0, a2 = 0] = a.split('.').map(Number);
@@ -235,11 +244,177 @@ export class DockerSwarm implements SwarmPort {
     );
     return (raw as unknown as DockerNetwork[]).map(toSwarmNetwork);
   }
+
+  async rotateJoinTokens(kinds: TokenKind[]): Promise<{ rotated: TokenKind[] }> {
+    const read = () => this.call((d, abortSignal) => inspectSwarm(d, abortSignal)) as Promise<DockerSwarmSpec>;
+    const before = await read();
+    let current = before;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.call((d, abortSignal) =>
+          d.swarmUpdate({
+            // dockerode builds query and body from one object unless told apart
+            _query: {
+              version: current.Version.Index,
+              rotateWorkerToken: kinds.includes('worker'),
+              rotateManagerToken: kinds.includes('manager'),
+            },
+            _body: current.Spec,
+            abortSignal,
+          } as object),
+        );
+        break;
+      } catch (err) {
+        // someone else changed the swarm between our read and our write: read again
+        if (attempt < 5 && OUT_OF_SEQUENCE.test(dockerMessage(err))) {
+          current = await read();
+          continue;
+        }
+        throw new SwarmError('CONFLICT', `Docker refused the token rotation: ${dockerMessage(err)}`);
+      }
+    }
+    const after = await read();
+    const rotated = (['worker', 'manager'] as const).filter((k) => {
+      const key = k === 'worker' ? 'Worker' : 'Manager';
+      return fingerprint(before.JoinTokens?.[key]) !== fingerprint(after.JoinTokens?.[key]);
+    });
+    return { rotated };
+  }
+
+  /** A client for one daemon that is not necessarily a manager (a node about to join). */
+  private async daemon(url: string, timeoutMs = this.callTimeoutMs): Promise<{ docker: Dockerode; ep: Endpoint }> {
+    const ep = parseEndpoint(url);
+    try {
+      const { docker } = await this.client(ep, AbortSignal.timeout(timeoutMs));
+      return { docker, ep };
+    } catch (err) {
+      throw this.daemonError(url, err);
+    }
+  }
+
+  private daemonError(url: string, err: unknown): SwarmError {
+    const kind = classify(err) ?? 'unreachable';
+    if (kind === 'tls')
+      return new SwarmError(
+        'TLS',
+        `TLS to ${url} failed (${describeFailure(kind, err)}). Its daemon must use a certificate signed by this cluster's CA and trust the same CA for clients.`,
+      );
+    return new SwarmError('ENDPOINTS_UNREACHABLE', `Can't reach the Docker API at ${url} (${describeFailure(kind, err)}). Check the address and that dockerd listens there with TLS.`);
+  }
+
+  async inspectDaemon(url: string): Promise<DaemonInfo> {
+    const { docker } = await this.daemon(url);
+    try {
+      return toDaemonInfo(url, (await infoOf(docker, AbortSignal.timeout(this.callTimeoutMs))) as DockerInfo);
+    } catch (err) {
+      throw this.daemonError(url, err);
+    }
+  }
+
+  async joinNode(req: JoinRequest): Promise<SwarmNode> {
+    const target = await this.inspectDaemon(req.url);
+    if (target.localState !== 'inactive') {
+      throw new SwarmError(
+        'ALREADY_IN_SWARM',
+        `\`${target.name}\` (${req.url}) is already part of a swarm (state: ${target.localState}). ` +
+          'Run `docker swarm leave` on it first if it should join this one.',
+      );
+    }
+    const managers = (await this.listNodes()).filter((n) => n.manager?.reachability === 'reachable' && n.manager.addr);
+    const swarm = (await this.call((d, abortSignal) => inspectSwarm(d, abortSignal))) as DockerSwarmSpec;
+    const joinToken = req.role === 'manager' ? swarm.JoinTokens?.Manager : swarm.JoinTokens?.Worker;
+    if (!joinToken) throw new SwarmError('NOT_A_MANAGER', 'The manager did not return a join token.');
+    const { docker, ep } = await this.daemon(req.url);
+    const advertiseAddr = req.advertiseAddr ?? (isIP(ep.host) ? ep.host : undefined);
+    const dataPathAddr = req.dataPathAddr ?? advertiseAddr;
+    try {
+      await docker.swarmJoin({
+        _body: {
+          ListenAddr: '0.0.0.0:2377',
+          ...(advertiseAddr ? { AdvertiseAddr: advertiseAddr } : {}),
+          ...(dataPathAddr ? { DataPathAddr: dataPathAddr } : {}),
+          RemoteAddrs: managers.map((m) => m.manager!.addr),
+          JoinToken: joinToken,
+        },
+        abortSignal: AbortSignal.timeout(Math.max(this.callTimeoutMs, 30_000)),
+      } as object);
+    } catch (err) {
+      const msg = dockerMessage(err);
+      // a join that outlives its deadline answers 503 and goes on in the background; wait for it below
+      const stillJoining = (err as DockerErrorLike).statusCode === 503 && /timeout|timed out|deadline/i.test(msg);
+      if (!stillJoining) {
+        if (/already part of a swarm/i.test(msg))
+          throw new SwarmError('ALREADY_IN_SWARM', `${req.url} is already part of a swarm. Run \`docker swarm leave\` on it first.`);
+        if (typeof (err as DockerErrorLike).statusCode === 'number')
+          throw new SwarmError('CONFLICT', `Docker refused the join of ${req.url}: ${msg}`);
+        throw this.daemonError(req.url, err);
+      }
+    }
+    return this.waitUntilReady(docker, req);
+  }
+
+  private async waitUntilReady(docker: Dockerode, req: JoinRequest): Promise<SwarmNode> {
+    const deadline = Date.now() + (req.readyTimeoutMs ?? 45_000);
+    let nodeId = '';
+    while (Date.now() < deadline) {
+      if (!nodeId) {
+        const info = toDaemonInfo(req.url, (await infoOf(docker, AbortSignal.timeout(this.callTimeoutMs)).catch(() => ({}))) as DockerInfo);
+        if (info.localState === 'error') throw new SwarmError('CONFLICT', `The join of ${req.url} failed: ${info.error}`);
+        if (info.localState === 'active' && info.nodeId) nodeId = info.nodeId;
+      }
+      if (nodeId) {
+        const node = (await this.listNodes().catch(() => [])).find((n) => n.id === nodeId);
+        if (node?.state === 'ready' && (req.role === 'worker' || node.manager?.reachability === 'reachable')) return node;
+      }
+      await sleep(500);
+    }
+    throw new SwarmError('CONFLICT', `${req.url} joined but did not show up Ready within ${Math.round((req.readyTimeoutMs ?? 45_000) / 1000)} s; check \`/swarm nodes\`.`);
+  }
+
+  async claimOperation(key: string, description: string): Promise<boolean> {
+    const name = `swarm-ops.op.${key}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 64).replace(/[-_.]+$/, '');
+    try {
+      await this.call((d, abortSignal) =>
+        d.createConfig({
+          Name: name,
+          Labels: { [OP_LABEL]: 'v1', 'swarm-ops.at': new Date().toISOString() },
+          Data: Buffer.from(description.slice(0, 500)).toString('base64'),
+          abortSignal,
+        } as object),
+      );
+    } catch (err) {
+      if ((err as DockerErrorLike).statusCode === 409) return false;
+      throw new SwarmError('CONFLICT', `Could not record the operation in the swarm: ${dockerMessage(err)}`);
+    }
+    await this.pruneOperations().catch(() => undefined);
+    return true;
+  }
+
+  /** Operation records older than a week are of no use for spotting repeats. */
+  private async pruneOperations(): Promise<void> {
+    const configs = (await this.call((d, abortSignal) =>
+      d.listConfigs({ filters: JSON.stringify({ label: [OP_LABEL] }), abortSignal } as object),
+    )) as unknown as Array<{ ID: string; Spec?: { Labels?: Record<string, string> } }>;
+    const cutoff = Date.now() - OP_RETENTION_MS;
+    for (const c of configs) {
+      const at = Date.parse(c.Spec?.Labels?.['swarm-ops.at'] ?? '');
+      if (at && at < cutoff) await this.call((d) => d.getConfig(c.ID).remove({}));
+    }
+  }
+}
+
+interface DockerSwarmSpec {
+  Version: { Index: number };
+  Spec: Record<string, unknown>;
+  JoinTokens?: { Worker?: string; Manager?: string };
 }
 
 // dockerode's typings omit the options argument of info(), which carries the abort signal
 const infoOf = (d: Dockerode, abortSignal: AbortSignal): Promise<unknown> =>
   (d.info as unknown as (opts: object) => Promise<unknown>).call(d, { abortSignal });
+
+const inspectSwarm = (d: Dockerode, abortSignal: AbortSignal): Promise<unknown> =>
+  (d.swarmInspect as unknown as (opts: object) => Promise<unknown>).call(d, { abortSignal });
 
 // ---- Docker's JSON, reduced to what we read -------------------------------------------------
 

@@ -1,10 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { App, AwsLambdaReceiver, LogLevel } from '@slack/bolt';
+import { App, AwsLambdaReceiver, LogLevel, type BlockButtonAction, type ButtonAction } from '@slack/bolt';
+import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { parseCommand } from '../commands/parse.js';
 import { requireRole, resolveCluster } from '../config/policy.js';
 import { describeError, isUserFacing, PermissionError } from '../errors.js';
-import type { AuditJob, CommandJob } from '../jobs.js';
+import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
 
@@ -87,6 +88,34 @@ export async function acceptCommand(deps: IngressDeps, command: SlashCommand): P
   }
 }
 
+/** An Approve / Deny click: handed to the worker, which checks the signed value and the clicker. */
+export async function acceptDecision(deps: IngressDeps, body: BlockButtonAction, action: ButtonAction): Promise<void> {
+  const requestId = (deps.newRequestId ?? newRequestId)();
+  const channel = body.channel?.id ?? body.container?.channel_id;
+  const messageTs = body.message?.ts ?? body.container?.message_ts;
+  if (!channel || !messageTs) {
+    deps.log.warn('decision click without a message', { requestId, user: body.user.id });
+    return;
+  }
+  const job: DecisionJob = {
+    kind: 'decision',
+    requestId,
+    decision: action.action_id === APPROVE_ACTION ? 'approve' : 'deny',
+    value: String(action.value ?? '').slice(0, 2000),
+    user: body.user.id,
+    channel,
+    messageTs: String(messageTs),
+    responseUrl: body.response_url,
+  };
+  try {
+    await deps.queue.enqueue(job);
+    deps.log.info('decision accepted', { requestId, user: body.user.id, decision: job.decision });
+  } catch (err) {
+    // the click is already acknowledged; Slack shows nothing, so the log is where this surfaces
+    deps.log.error('decision hand-off failed', { requestId, user: body.user.id, error: describeError(err) });
+  }
+}
+
 /** Builds the Bolt app on the first request (its signing secret lives in SSM), then reuses it. */
 export function createSlackHandler(deps: IngressDeps): SlackHandler {
   let ready: Promise<SlackHandler> | undefined;
@@ -98,6 +127,10 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
     const app = new App({ receiver, authorize: async () => ({ botToken, botUserId }), logLevel: LogLevel.WARN });
     app.command('/swarm', async ({ command, ack }) => {
       await ack(await acceptCommand(deps, command));
+    });
+    app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`) }, async ({ ack, body, action }) => {
+      await ack();
+      await acceptDecision(deps, body, action);
     });
     return receiver.toHandler() as SlackHandler;
   }

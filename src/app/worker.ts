@@ -1,11 +1,12 @@
 import { ACTIONS, checkActionTable } from '../actions/index.js';
 import type { ActionContext } from '../actions/types.js';
 import type { Audit } from '../audit.js';
-import { parseCommand } from '../commands/parse.js';
-import { requireRole } from '../config/policy.js';
-import { errorReply, type Reply } from '../domain/reply.js';
+import { parseCommand, type ParsedCommand } from '../commands/parse.js';
+import { hasRole, requireRole, type Policy } from '../config/policy.js';
+import { APPROVE_ACTION, DENY_ACTION, signApproval, verifyApproval, type ApprovalRequest } from '../domain/approval.js';
+import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { describeError, isUserFacing, SwarmError } from '../errors.js';
-import { Job, type CommandJob } from '../jobs.js';
+import { Job, type AuditEvent, type CommandJob, type DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { ChatPort, Clock, ClusterCredentials, CredentialStore, PolicyStore, SwarmPort } from '../ports.js';
 import { renderBlockKit } from '../render/block-kit.js';
@@ -18,62 +19,215 @@ export interface WorkerDeps {
   audit: Audit;
   log: Log;
   clock: Clock;
+  /** the Slack signing secret: approval buttons are signed with a key derived from it */
+  signingSecret: () => Promise<string>;
 }
 
 export type Worker = (payload: unknown) => Promise<void>;
 
+interface Execution {
+  text: string;
+  cluster: string;
+  user: string;
+  requestId: string;
+  approval?: { approver: string };
+}
+
+const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+
 export function createWorker(deps: WorkerDeps): Worker {
   checkActionTable();
-  const { log, chat } = deps;
+  const { log, chat, clock } = deps;
 
-  async function runAction(job: CommandJob): Promise<Reply> {
-    const parsed = parseCommand(job.text);
-    const policy = await deps.policies.policy();
+  async function swarmOf(cluster: string) {
+    return deps.swarmFor(await deps.credentials.clusterCredentials(cluster));
+  }
+
+  /** Parses again (zod at every boundary), re-checks the role, and runs the action. */
+  async function execute(x: Execution, policy: Policy): Promise<{ result: Reply; parsed: ParsedCommand }> {
+    const parsed = parseCommand(x.text);
     // checked again here: the policy may have changed since the ingress looked
-    requireRole(policy, job.user, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
+    requireRole(policy, x.user, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
     const action = ACTIONS[parsed.name as keyof typeof ACTIONS];
     if (!action) throw new Error(`no action for ${parsed.name}`);
     const run = async () => {
-      const creds = await deps.credentials.clusterCredentials(job.cluster);
       const ctx: ActionContext = {
-        swarm: deps.swarmFor(creds),
+        swarm: await swarmOf(x.cluster),
         policy,
-        cluster: job.cluster,
-        user: job.user,
-        requestId: job.requestId,
+        cluster: x.cluster,
+        user: x.user,
+        requestId: x.requestId,
         dryRun: Boolean(parsed.args['dry-run']),
-        clock: deps.clock,
+        clock,
+        ...(x.approval ? { approval: x.approval } : {}),
       };
       return action(ctx, parsed.args);
     };
     try {
-      return await run();
+      return { result: await run(), parsed };
     } catch (err) {
-      // credentials may have been rotated in SSM since we cached them: drop the cache once
+      // credentials may have been replaced in SSM since we cached them: drop the cache once
       if (err instanceof SwarmError && err.code === 'TLS') {
-        deps.credentials.invalidate(job.cluster);
-        return run();
+        deps.credentials.invalidate(x.cluster);
+        return { result: await run(), parsed };
       }
       throw err;
     }
   }
 
+  function failureReply(err: unknown, ctx: { requestId: string; command: string; cluster?: string; user: string }): Reply {
+    if (isUserFacing(err)) {
+      log.warn('command refused', { ...ctx, error: describeError(err) });
+      return errorReply(err.message);
+    }
+    log.error('command failed', { ...ctx, error: describeError(err) });
+    return errorReply(`Something went wrong on our side. Quote request id \`${ctx.requestId}\` to your platform team.`);
+  }
+
+  const respond = (url: string, r: Reply, extra: { replace_original?: boolean } = {}) =>
+    chat.respond(url, { response_type: r.visibility, ...extra, ...renderBlockKit(r) });
+
+  async function audit(policy: Policy | undefined, event: Omit<AuditEvent, 'at'>) {
+    const p = policy ?? (await deps.policies.policy());
+    await deps.audit.record({ ...event, at: clock.now().toISOString() }, p.auditChannel);
+  }
+
+  async function requestApproval(job: CommandJob, request: Reply, policy: Policy): Promise<void> {
+    const expires = new Date(clock.now().getTime() + policy.approvalTtlMinutes * 60_000);
+    const value = signApproval(
+      { v: 1, id: job.requestId, text: job.text, cluster: job.cluster, requester: job.user, channel: job.channel, exp: expires.getTime() },
+      await deps.signingSecret(),
+    );
+    const message: Reply = {
+      ...request,
+      parts: [
+        ...request.parts,
+        {
+          kind: 'context',
+          text: `Request \`${job.requestId}\` · expires at ${hhmm(expires)} (${policy.approvalTtlMinutes} min) · only an approver other than <@${job.user}> can approve`,
+        },
+        {
+          kind: 'buttons',
+          buttons: [
+            { label: 'Approve', actionId: APPROVE_ACTION, value, style: 'primary' },
+            { label: 'Deny', actionId: DENY_ACTION, value, style: 'danger' },
+          ],
+        },
+      ],
+    };
+    await chat.postMessage(job.channel, renderBlockKit(message));
+    await respond(
+      job.responseUrl,
+      reply('Approval requested', 'info', [
+        { kind: 'text', text: `An approver must approve \`/swarm ${job.text}\` in this channel before ${hhmm(expires)}. Nothing has changed yet.` },
+      ], 'ephemeral'),
+    );
+  }
+
   async function handleCommand(job: CommandJob): Promise<void> {
     const started = Date.now();
-    let result: Reply;
+    const logCtx = { requestId: job.requestId, command: job.command, cluster: job.cluster, user: job.user };
+    let policy: Policy | undefined;
+    let parsed: ParsedCommand | undefined;
     try {
-      result = await runAction(job);
-      log.info('command done', { requestId: job.requestId, command: job.command, cluster: job.cluster, user: job.user, ms: Date.now() - started });
+      policy = await deps.policies.policy();
+      const out = await execute(job, policy);
+      parsed = out.parsed;
+      const dryRun = Boolean(parsed.args['dry-run']);
+      if (parsed.spec.needsApproval && !dryRun) {
+        await requestApproval(job, out.result, policy);
+        await audit(policy, { ...base(job), outcome: 'requested', detail: out.result.title, durationMs: Date.now() - started });
+        return;
+      }
+      await respond(job.responseUrl, out.result);
+      log.info('command done', { ...logCtx, ms: Date.now() - started });
+      if (parsed.spec.mutating) {
+        await audit(policy, { ...base(job), outcome: dryRun ? 'dry-run' : 'succeeded', detail: out.result.title, durationMs: Date.now() - started });
+      }
     } catch (err) {
-      if (isUserFacing(err)) {
-        log.warn('command refused', { requestId: job.requestId, command: job.command, cluster: job.cluster, user: job.user, error: describeError(err) });
-        result = errorReply(err.message);
-      } else {
-        log.error('command failed', { requestId: job.requestId, command: job.command, cluster: job.cluster, user: job.user, error: describeError(err) });
-        result = errorReply(`Something went wrong on our side. Quote request id \`${job.requestId}\` to your platform team.`);
+      const failure = failureReply(err, logCtx);
+      await respond(job.responseUrl, failure);
+      const mutating = (parsed ?? tryParse(job.text))?.spec.mutating;
+      if (mutating) {
+        await audit(policy, {
+          ...base(job),
+          outcome: isUserFacing(err) ? 'refused' : 'failed',
+          detail: isUserFacing(err) ? err.message : 'internal error (see logs)',
+          durationMs: Date.now() - started,
+        });
       }
     }
-    await chat.respond(job.responseUrl, { response_type: result.visibility, ...renderBlockKit(result) });
+  }
+
+  async function handleDecision(job: DecisionJob): Promise<void> {
+    const started = Date.now();
+    const policy = await deps.policies.policy();
+    const req = verifyApproval(job.value, await deps.signingSecret());
+    const tell = (text: string, tone: Reply['tone'] = 'warn') =>
+      respond(job.responseUrl, reply('Approval', tone, [{ kind: 'text', text }], 'ephemeral'), { replace_original: false });
+
+    if (!req) {
+      await tell('That button was not issued by swarm-ops, or its value was changed. Nothing was done.', 'error');
+      await audit(policy, { requestId: job.requestId, user: job.user, command: 'approval (forged)', outcome: 'refused', detail: 'A button value with a bad signature was refused.' });
+      return;
+    }
+    const event = { requestId: req.id, user: req.requester, command: req.text, cluster: req.cluster, approver: job.user };
+    const refuse = async (why: string) => {
+      await tell(why);
+      // the person who clicked is the one refused
+      await audit(policy, { requestId: req.id, user: job.user, command: req.text, cluster: req.cluster, outcome: 'refused', detail: `${job.decision} refused: ${why}` });
+    };
+    const isApprover = hasRole(policy, job.user, 'approver');
+    if (job.decision === 'approve' && job.user === req.requester) return refuse('You can\'t approve your own request; another approver must.');
+    if (job.decision === 'approve' && !isApprover) return refuse('Only an approver can approve this request. Approvers are listed under `roles.approver` in the policy.');
+    if (job.decision === 'deny' && !isApprover && job.user !== req.requester) return refuse('Only an approver (or the requester, to withdraw it) can deny this request.');
+
+    const decisionMessage = (title: string, tone: Reply['tone'], lines: string[], more: Reply['parts'] = []) =>
+      chat.update(
+        job.channel,
+        job.messageTs,
+        renderBlockKit(
+          reply(title, tone, [
+            { kind: 'text', text: `\`/swarm ${req.text}\` on \`${req.cluster}\`, requested by <@${req.requester}>.` },
+            { kind: 'text', text: lines.join('\n') },
+            ...more,
+            { kind: 'context', text: `Request \`${req.id}\`` },
+          ]),
+        ),
+      );
+
+    const now = clock.now();
+    if (now.getTime() > req.exp) {
+      await decisionMessage('Expired', 'warn', [`Expired at ${hhmm(new Date(req.exp))}; nothing was done. Run the command again to ask anew.`]);
+      await tell(`This request expired at ${hhmm(new Date(req.exp))}. Nothing was done.`);
+      await audit(policy, { ...event, outcome: 'expired', detail: `${job.decision} clicked after expiry by <@${job.user}>` });
+      return;
+    }
+    const swarm = await swarmOf(req.cluster);
+    // the first decision wins, also against a second approver clicking at the same moment
+    if (!(await swarm.claimOperation(`decision-${req.id}`, `${job.decision} by ${job.user}`))) {
+      await tell('This request has already been decided; nothing was done again.', 'info');
+      log.info('repeated decision ignored', { requestId: req.id, user: job.user, decision: job.decision });
+      return;
+    }
+    const when = `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+    if (job.decision === 'deny') {
+      const who = job.user === req.requester ? 'Withdrawn by the requester' : `Denied by <@${job.user}>`;
+      await decisionMessage('Denied', 'warn', [`${who} at ${when}. Nothing was changed.`]);
+      await audit(policy, { ...event, outcome: 'denied', detail: `${who} at ${when}; nothing changed.`, durationMs: Date.now() - started });
+      return;
+    }
+    await audit(policy, { ...event, outcome: 'approved', detail: `Approved by <@${job.user}> at ${when}.` });
+    let result: Reply;
+    let ok = false;
+    try {
+      result = (await execute({ text: req.text, cluster: req.cluster, user: req.requester, requestId: req.id, approval: { approver: job.user } }, policy)).result;
+      ok = result.tone !== 'error';
+    } catch (err) {
+      result = failureReply(err, { requestId: req.id, command: req.text, cluster: req.cluster, user: req.requester });
+    }
+    await decisionMessage(ok ? `Approved and done: ${result.title}` : 'Approved, but it failed', ok ? 'ok' : 'error', [`Approved by <@${job.user}> at ${when}.`], result.parts);
+    await audit(policy, { ...event, outcome: ok ? 'succeeded' : 'failed', detail: result.title + (ok ? '' : `: ${textOf(result)}`), durationMs: Date.now() - started });
   }
 
   return async (payload) => {
@@ -83,11 +237,30 @@ export function createWorker(deps: WorkerDeps): Worker {
       return;
     }
     const job = parsed.data;
-    if (job.kind === 'audit') {
-      const policy = await deps.policies.policy();
-      await deps.audit.record(job.event, policy.auditChannel);
-      return;
+    switch (job.kind) {
+      case 'audit':
+        return audit(undefined, job.event);
+      case 'decision':
+        return handleDecision(job).catch(async (err) => {
+          const r = failureReply(err, { requestId: job.requestId, command: 'decision', user: job.user });
+          await respond(job.responseUrl, r, { replace_original: false });
+        });
+      case 'command':
+        return handleCommand(job);
     }
-    await handleCommand(job);
   };
+}
+
+const base = (job: CommandJob) => ({ requestId: job.requestId, user: job.user, command: job.text.slice(0, 200), cluster: job.cluster });
+
+function tryParse(text: string): ParsedCommand | undefined {
+  try {
+    return parseCommand(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function textOf(r: Reply): string {
+  return r.parts.map((p) => (p.kind === 'text' ? p.text : '')).join(' ').trim();
 }

@@ -72,6 +72,45 @@ export const COMMANDS = [
     mutating: false,
     needsApproval: false,
   }),
+  define({
+    name: 'join worker',
+    summary: 'join a new node as a worker (the bot joins it; no token is shown)',
+    usage: '/swarm join worker <docker-api-url> [--advertise-addr IP] [--data-path-addr IP] [--dry-run] [--cluster C]',
+    positionals: ['url'],
+    flags: { 'advertise-addr': 'string', 'data-path-addr': 'string' },
+    schema: joinSchema,
+    role: 'operator',
+    mutating: true,
+    needsApproval: false,
+    details: 'The node must run a Docker daemon reachable over TLS with the same CA as the managers, e.g. tcp://10.0.1.25:2376.',
+  }),
+  define({
+    name: 'join manager',
+    summary: 'join a new node as a manager (needs approval)',
+    usage: '/swarm join manager <docker-api-url> [--advertise-addr IP] [--data-path-addr IP] [--dry-run] [--cluster C]',
+    positionals: ['url'],
+    flags: { 'advertise-addr': 'string', 'data-path-addr': 'string' },
+    schema: joinSchema,
+    role: 'operator',
+    mutating: true,
+    needsApproval: true,
+  }),
+  define({
+    name: 'rotate',
+    summary: 'rotate join tokens (worker, manager or both)',
+    usage: '/swarm rotate worker|manager|both [--dry-run] [--cluster C]',
+    positionals: ['which'],
+    flags: {},
+    schema: z.object({
+      which: z.enum(['worker', 'manager', 'both'], {
+        errorMap: () => ({ message: 'say which tokens: `worker`, `manager` or `both`' }),
+      }),
+      ...common,
+    }),
+    role: 'operator',
+    mutating: true,
+    needsApproval: false,
+  }),
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number]['name'];

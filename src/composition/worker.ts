@@ -3,6 +3,7 @@ import { powertoolsLog } from '../adapters/powertools-log.js';
 import { DockerSwarm } from '../adapters/docker-swarm.js';
 import { SlackChat } from '../adapters/slack-chat.js';
 import { SsmParameters } from '../adapters/ssm-parameters.js';
+import { createScheduledRotation } from '../app/scheduled-rotation.js';
 import { createWorker, type Worker } from '../app/worker.js';
 import { createAudit } from '../audit.js';
 import { parseEnv } from '../config/env.js';
@@ -51,6 +52,20 @@ export function composeWorker(env: NodeJS.ProcessEnv = process.env): Worker {
     credentials: params,
     swarmFor: swarmCache(),
     chat,
+    audit: createAudit({ chat, log }),
+    log,
+    clock: { now: () => new Date() },
+    signingSecret: async () => (await params.slackSecrets()).signingSecret,
+  });
+}
+
+/** The `rotate` function's wiring. */
+export function composeRotation(env: NodeJS.ProcessEnv = process.env) {
+  const { params, chat, log } = composeWorkerParts(env, 'rotate');
+  return createScheduledRotation({
+    policies: params,
+    credentials: params,
+    swarmFor: swarmCache(),
     audit: createAudit({ chat, log }),
     log,
     clock: { now: () => new Date() },

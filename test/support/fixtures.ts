@@ -1,5 +1,5 @@
 /** Fixture builders for our own port models, and a fake SwarmPort for action unit tests. */
-import type { DaemonInfo, InfoProbe, SwarmNetwork, SwarmNode, SwarmPort } from '../../src/ports.js';
+import type { DaemonInfo, InfoProbe, JoinRequest, SwarmNetwork, SwarmNode, SwarmPort, TokenKind } from '../../src/ports.js';
 import { SwarmError } from '../../src/errors.js';
 
 export function manager(hostname: string, over: Partial<SwarmNode> & { leader?: boolean; reachability?: 'reachable' | 'unreachable' | 'unknown' } = {}): SwarmNode {
@@ -71,5 +71,34 @@ export class FakeSwarm implements SwarmPort {
   }
   async listNetworks() {
     return this.opts.networks ?? [];
+  }
+
+  /** what the fake was asked to change, in order */
+  changes: string[] = [];
+  daemons = new Map<string, DaemonInfo>();
+  claimed = new Set<string>();
+
+  async rotateJoinTokens(kinds: TokenKind[]) {
+    this.changes.push(`rotate ${kinds.join('+')}`);
+    return { rotated: kinds };
+  }
+  async inspectDaemon(url: string) {
+    const d = this.daemons.get(url);
+    if (!d) throw new SwarmError('ENDPOINTS_UNREACHABLE', `Can't reach the Docker API at ${url} (ECONNREFUSED).`);
+    return d;
+  }
+  async joinNode(req: JoinRequest) {
+    const d = await this.inspectDaemon(req.url);
+    if (d.localState !== 'inactive') throw new SwarmError('ALREADY_IN_SWARM', `${req.url} is already part of a swarm.`);
+    this.changes.push(`join ${req.role} ${req.url}`);
+    const node = req.role === 'manager' ? manager(d.name) : worker(d.name);
+    this.nodes.push(node);
+    this.daemons.set(req.url, { ...d, localState: 'active' });
+    return node;
+  }
+  async claimOperation(key: string) {
+    if (this.claimed.has(key)) return false;
+    this.claimed.add(key);
+    return true;
   }
 }

@@ -79,6 +79,7 @@ export async function startSsmStandIn(initial: StoredParameter[] = []) {
 /** AWS Lambda Invoke: records each asynchronous (Event) invocation's payload. */
 export async function startLambdaStandIn(onInvoke?: (fn: string, payload: unknown) => void | Promise<void>) {
   const invocations: Array<{ functionName: string; invocationType: string; payload: unknown }> = [];
+  const runs: Array<Promise<unknown>> = [];
   const srv = await listen(async (req, body, res) => {
     const m = /^\/2015-03-31\/functions\/([^/]+)\/invocations/.exec(req.url ?? '');
     if (!m) return json(res, 404, { message: 'no such route' }, 'application/json');
@@ -89,9 +90,21 @@ export async function startLambdaStandIn(onInvoke?: (fn: string, payload: unknow
     res.writeHead(invocationType === 'Event' ? 202 : 200, { 'content-type': 'application/json' });
     res.end('');
     // like Lambda, the caller does not wait for the function to run
-    if (onInvoke) setImmediate(() => void onInvoke(functionName, payload));
+    if (onInvoke) runs.push(new Promise((r) => setImmediate(r)).then(() => onInvoke(functionName, payload)));
   });
-  return { ...srv, invocations };
+  return {
+    ...srv,
+    invocations,
+    /** waits until every function started so far (and any they started) has finished */
+    async settled() {
+      let done = 0;
+      while (done < runs.length) {
+        const upTo = runs.length;
+        await Promise.allSettled(runs.slice(done, upTo));
+        done = upTo;
+      }
+    },
+  };
 }
 
 /** Slack's Web API (chat.postMessage, chat.update) and response URLs (/respond/<id>). */

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import type { Audit } from '../audit.js';
+import { describeError, isUserFacing } from '../errors.js';
+import type { Log } from '../log.js';
+import type { Clock, ClusterCredentials, CredentialStore, PolicyStore, SwarmPort } from '../ports.js';
+
+/** The EventBridge scheduled event, reduced to what keys a run. */
+const ScheduledEvent = z.object({ id: z.string().min(1).default('manual'), time: z.string().optional() }).passthrough();
+
+export interface RotationDeps {
+  policies: PolicyStore;
+  credentials: CredentialStore;
+  swarmFor: (creds: ClusterCredentials) => SwarmPort;
+  audit: Audit;
+  log: Log;
+  clock: Clock;
+}
+
+export interface RotationResult {
+  cluster: string;
+  outcome: 'succeeded' | 'failed' | 'skipped';
+  detail: string;
+}
+
+/**
+ * Rotates the join tokens each cluster's policy asks for. One cluster's
+ * failure (e.g. no quorum) is reported and audited; the others still rotate.
+ */
+export function createScheduledRotation(deps: RotationDeps) {
+  return async (rawEvent: unknown): Promise<RotationResult[]> => {
+    const event = ScheduledEvent.parse(rawEvent ?? {});
+    const policy = await deps.policies.policy();
+    const results: RotationResult[] = [];
+    for (const [cluster, settings] of Object.entries(policy.clusters)) {
+      if (!settings.rotate.length) continue;
+      const started = Date.now();
+      const command = `rotate ${settings.rotate.join('+')} (scheduled)`;
+      let result: RotationResult;
+      try {
+        const swarm = deps.swarmFor(await deps.credentials.clusterCredentials(cluster));
+        // EventBridge may deliver one schedule tick twice; the swarm remembers the tick's id
+        if (!(await swarm.claimOperation(`sched-${cluster}-${event.id}`, command))) {
+          result = { cluster, outcome: 'skipped', detail: `Schedule event ${event.id} was already handled.` };
+        } else {
+          const { rotated } = await swarm.rotateJoinTokens(settings.rotate);
+          result = { cluster, outcome: 'succeeded', detail: `Rotated the ${rotated.join(' and ') || 'no'} join token(s).` };
+        }
+      } catch (err) {
+        deps.log.error('scheduled rotation failed', { cluster, error: describeError(err) });
+        result = {
+          cluster,
+          outcome: 'failed',
+          detail: isUserFacing(err) ? `Not rotated: ${err.message}` : 'Not rotated: an internal error; see the logs.',
+        };
+      }
+      results.push(result);
+      if (result.outcome !== 'skipped') {
+        await deps.audit.record(
+          {
+            requestId: `sched-${event.id}`.slice(0, 64),
+            at: deps.clock.now().toISOString(),
+            user: 'scheduler',
+            command,
+            cluster,
+            outcome: result.outcome,
+            detail: result.detail,
+            durationMs: Date.now() - started,
+          },
+          policy.auditChannel,
+        );
+      }
+    }
+    return results;
+  };
+}

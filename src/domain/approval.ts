@@ -1,0 +1,47 @@
+import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * An approval request travels in the Approve / Deny buttons' `value`,
+ * signed so that a forged or edited value is refused. The key is derived
+ * from the Slack signing secret (HKDF), so no extra secret needs managing.
+ */
+export const ApprovalRequest = z.object({
+  v: z.literal(1),
+  /** the request id of the original slash command; keys the decision */
+  id: z.string().min(1).max(64),
+  text: z.string().min(1).max(600),
+  cluster: z.string().min(1),
+  requester: z.string().min(1),
+  channel: z.string().min(1),
+  /** expiry, ms since the epoch */
+  exp: z.number().int(),
+});
+export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+export const APPROVE_ACTION = 'swarm-ops-approve';
+export const DENY_ACTION = 'swarm-ops-deny';
+
+const keyFrom = (signingSecret: string) =>
+  Buffer.from(hkdfSync('sha256', signingSecret, 'swarm-ops', 'approval-button-v1', 32));
+
+export function signApproval(req: ApprovalRequest, signingSecret: string): string {
+  const body = Buffer.from(JSON.stringify(ApprovalRequest.parse(req))).toString('base64url');
+  const mac = createHmac('sha256', keyFrom(signingSecret)).update(body).digest('base64url');
+  return `${body}.${mac}`;
+}
+
+/** The request, or undefined when the value was not signed by us or was changed. */
+export function verifyApproval(value: string, signingSecret: string): ApprovalRequest | undefined {
+  const [body, mac, extra] = value.split('.');
+  if (!body || !mac || extra !== undefined) return undefined;
+  const expected = createHmac('sha256', keyFrom(signingSecret)).update(body).digest();
+  const given = Buffer.from(mac, 'base64url');
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  try {
+    const parsed = ApprovalRequest.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
+    return parsed.success ? parsed.data : undefined;
+  } catch {
+    return undefined;
+  }
+}

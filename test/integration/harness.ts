@@ -1,0 +1,143 @@
+/**
+ * Drives the real Lambda handlers (src/handlers/*) the way AWS would, with
+ * the real AWS SDK clients pointed at local SSM and Lambda stand-ins, Slack's
+ * Web API and response URLs at a local stand-in, and the swarm lab behind it.
+ */
+import { readFileSync } from 'node:fs';
+import { inject } from 'vitest';
+import { startLambdaStandIn, startSlackStandIn, startSsmStandIn, type StoredParameter } from '../support/stand-ins.js';
+import { blockActionEvent, slashCommandEvent } from '../support/slack-requests.js';
+import { readLab, type Lab } from './lab.js';
+
+export const PREFIX = '/swarm-ops/test';
+export const SIGNING_SECRET = 'lab-signing-secret-0123456789abcdef';
+
+export const USERS = { viewer: 'U0VIEW', operator: 'U0OPS', approver: 'U0APPROVE', approver2: 'U0APPROVE2', stranger: 'U0NOBODY' };
+
+export function labPolicy(over: Record<string, unknown> = {}) {
+  return {
+    defaultCluster: 'lab',
+    auditChannel: 'C0AUDIT',
+    channels: { C0PRODOPS: 'lab' },
+    roles: {
+      viewer: [USERS.viewer],
+      operator: [USERS.operator],
+      approver: [USERS.approver, USERS.approver2],
+    },
+    approvalTtlMinutes: 15,
+    probeImage: 'swarm-ops/probe:latest',
+    rotateAfterJoin: true,
+    clusters: { lab: { rotate: ['worker'] }, badca: {}, n2first: {}, deadfirst: {} },
+    ...over,
+  };
+}
+
+/** Lab problem from the global setup: empty when the lab is up. */
+export const labUnavailable = (): string => inject('labProblem');
+
+function clusterParams(name: string, endpoints: string[], tls: { ca: string; cert: string; key: string }): StoredParameter[] {
+  const base = `${PREFIX}/clusters/${name}`;
+  return [
+    { name: `${base}/endpoints`, type: 'StringList', value: endpoints.join(',') },
+    { name: `${base}/ca`, type: 'SecureString', value: readFileSync(tls.ca, 'utf8') },
+    { name: `${base}/cert`, type: 'SecureString', value: readFileSync(tls.cert, 'utf8') },
+    { name: `${base}/key`, type: 'SecureString', value: readFileSync(tls.key, 'utf8') },
+  ];
+}
+
+export async function startHarness() {
+  const lab: Lab = readLab();
+  const managers = lab.nodes.filter((n) => n.role === 'manager');
+  const [n1, n2, n3] = managers.map((m) => m.url);
+  const ssm = await startSsmStandIn([
+    { name: `${PREFIX}/slack/signing-secret`, type: 'SecureString', value: SIGNING_SECRET },
+    { name: `${PREFIX}/slack/bot-token`, type: 'SecureString', value: 'xoxb-lab-bot-token' },
+    { name: `${PREFIX}/slack/bot-user-id`, type: 'String', value: 'U0BOT' },
+    { name: `${PREFIX}/policy`, type: 'String', value: JSON.stringify(labPolicy()) },
+    ...clusterParams('lab', [n1!, n2!, n3!], lab.tls),
+    ...clusterParams('n2first', [n2!, n1!, n3!], lab.tls),
+    // nobody lives at .99: connecting fails (host unreachable) or times out
+    ...clusterParams('deadfirst', ['tcp://10.77.0.99:2376', n1!, n2!], lab.tls),
+    ...clusterParams('badca', [n1!], { ...lab.tls, ca: lab.tls.wrongCa }),
+  ]);
+  const slack = await startSlackStandIn();
+
+  // capture every log line the handlers write, for the secret scans
+  const logLines: string[] = [];
+  const write = process.stdout.write.bind(process.stdout);
+  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof process.stdout.write;
+
+  let workerHandler: ((e: unknown, c: unknown) => Promise<unknown>) | undefined;
+  const lambda = await startLambdaStandIn(async (fn, payload) => {
+    if (fn !== 'swarm-ops-test-worker') throw new Error(`unexpected function ${fn}`);
+    await workerHandler!(payload, {});
+  });
+
+  Object.assign(process.env, {
+    SSM_PREFIX: PREFIX,
+    WORKER_FUNCTION_NAME: 'swarm-ops-test-worker',
+    SLACK_API_URL: slack.apiUrl,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'lab',
+    AWS_SECRET_ACCESS_KEY: 'lab',
+    AWS_ENDPOINT_URL_SSM: ssm.url,
+    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+    POWERTOOLS_DEV: 'false',
+  });
+  // the handlers compose themselves from the environment at import, as in Lambda
+  const slackHandler = (await import('../../src/handlers/slack.js')).handler;
+  workerHandler = (await import('../../src/handlers/worker.js')).handler;
+  const rotateHandler = (await import('../../src/handlers/rotate.js')).handler;
+
+  let responseId = 0;
+
+  async function slash(text: string, opts: { user?: string; channel?: string; timestamp?: number; forgeWith?: string } = {}) {
+    const id = `r${++responseId}`;
+    const started = Date.now();
+    const res = await slackHandler(
+      slashCommandEvent({ text, secret: SIGNING_SECRET, responseUrl: slack.responseUrl(id), ...opts }) as never,
+      {},
+    );
+    const ackMs = Date.now() - started;
+    await lambda.settled();
+    const responses = slack.responses.filter((r) => r.id === id).map((r) => r.body);
+    return {
+      status: res.statusCode,
+      ack: res.body ? (JSON.parse(res.body) as { text: string; response_type: string }) : undefined,
+      ackMs,
+      /** what the worker posted to the response URL */
+      responses,
+      result: responses.at(-1) as { response_type: string; text: string; blocks: unknown[] } | undefined,
+      resultText: responses.length ? JSON.stringify(responses.at(-1)) : '',
+    };
+  }
+
+  async function click(o: { actionId: string; value: string; user: string; messageTs?: string; channel?: string }) {
+    const id = `r${++responseId}`;
+    const res = await slackHandler(blockActionEvent({ ...o, secret: SIGNING_SECRET, responseUrl: slack.responseUrl(id) }) as never, {});
+    await lambda.settled();
+    return { status: res.statusCode, body: res.body, responses: slack.responses.filter((r) => r.id === id).map((r) => r.body) };
+  }
+
+  return {
+    lab,
+    ssm,
+    slack,
+    lambda,
+    logLines,
+    slash,
+    click,
+    rotate: (event: unknown) => rotateHandler(event, {}),
+    slackHandler,
+    auditPosts: () => slack.posts.filter((p) => p.method === 'chat.postMessage' && p.body['channel'] === 'C0AUDIT'),
+    async close() {
+      process.stdout.write = write;
+      await Promise.all([ssm.close(), slack.close(), lambda.close()]);
+    },
+  };
+}
+
+export type Harness = Awaited<ReturnType<typeof startHarness>>;

@@ -1,0 +1,45 @@
+/** The swarm lab (test/lab/lab.sh) as the integration tests see it. */
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+
+export const LAB_DIR = process.env.SWARM_LAB_DIR ?? '/tmp/swarm-ops-lab';
+const SCRIPT = path.resolve(import.meta.dirname, '../lab/lab.sh');
+
+export interface LabNode {
+  name: string;
+  netns: string;
+  ip: string;
+  url: string;
+  socket: string;
+  role: 'manager' | 'worker' | 'spare';
+}
+
+export interface Lab {
+  stateDir: string;
+  nodes: LabNode[];
+  tls: { ca: string; cert: string; key: string; wrongCa: string; wrongCert: string; wrongKey: string };
+  probeImage: string;
+}
+
+export function readLab(): Lab {
+  return JSON.parse(readFileSync(path.join(LAB_DIR, 'lab.json'), 'utf8')) as Lab;
+}
+
+export function labSh(...args: string[]): string {
+  return execFileSync('bash', [SCRIPT, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], timeout: 240_000 });
+}
+
+/** The docker CLI against one lab node's unix socket: how the tests check what really happened. */
+export function docker(node: string, ...args: string[]): string {
+  return labSh('docker', node, ...args).trim();
+}
+
+/** Why the lab can't run here, or undefined when it can. */
+export function labProblem(): string | undefined {
+  if (process.getuid?.() !== 0) return 'the swarm lab needs root (network namespaces, dockerd)';
+  for (const bin of ['/usr/bin/dockerd', '/usr/sbin/ip', '/usr/bin/openssl', '/bin/busybox']) {
+    if (!existsSync(bin)) return `${bin} is missing (apt-get install docker.io iproute2 openssl busybox-static)`;
+  }
+  return undefined;
+}

@@ -1,0 +1,140 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { docker, labSh } from './lab.js';
+import { labUnavailable, startHarness, USERS, type Harness } from './harness.js';
+
+/** Wait until every manager is back and reachable, so later tests start from a healthy swarm. */
+async function waitForHealthy(deadlineMs = 90_000) {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      const ls = docker('lab-n1', 'node', 'ls', '--format', '{{.ManagerStatus}}');
+      const managers = ls.split('\n').filter(Boolean);
+      if (managers.length === 3 && managers.every((s) => s === 'Leader' || s === 'Reachable')) return;
+    } catch {
+      /* no leader yet */
+    }
+    if (Date.now() > until) throw new Error('lab did not become healthy again');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+describe.skipIf(labUnavailable())('/swarm status and nodes against the real swarm', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+  });
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it('healthy: names every manager and the leader, answered in the channel', async () => {
+    const r = await h.slash('status');
+    expect(r.status).toBe(200);
+    expect(r.ack?.response_type).toBe('ephemeral');
+    expect(r.ack?.text).toMatch(/Working on `\/swarm status` for `lab`/);
+    expect(r.result?.response_type).toBe('in_channel');
+    const leader = docker('lab-n1', 'node', 'ls', '--filter', 'role=manager', '--format', '{{.Hostname}} {{.ManagerStatus}}')
+      .split('\n')
+      .find((l) => l.endsWith('Leader'))!
+      .split(' ')[0];
+    expect(r.result?.text).toContain('Swarm lab: healthy');
+    for (const m of ['lab-n1', 'lab-n2', 'lab-n3']) expect(r.resultText).toContain(m);
+    expect(r.resultText).toContain(`${leader} (leader)`);
+    expect(r.resultText).toContain('3 of 3 managers reachable; quorum 2');
+  });
+
+  it('nodes: every node with role, status, availability and engine', async () => {
+    const r = await h.slash('nodes');
+    const ids = docker('lab-n1', 'node', 'ls', '--format', '{{.Hostname}}').split('\n');
+    expect(ids.length).toBeGreaterThanOrEqual(3);
+    for (const host of ids) expect(r.resultText).toContain(host);
+    expect(r.resultText).toMatch(/manager\s+ready\s+active\s+leader/);
+    expect(r.result?.response_type).toBe('in_channel');
+  });
+
+  it('one manager stopped: degraded, that manager named; the first endpoint down is skipped', async () => {
+    labSh('stop', 'lab-n2');
+    try {
+      // give the leader's heartbeat time to mark n2 unreachable
+      let r;
+      for (let i = 0; i < 30; i++) {
+        r = await h.slash('status');
+        if (r.result?.text.includes('degraded')) break;
+        await new Promise((res) => setTimeout(res, 1000));
+      }
+      expect(r!.result?.text).toContain('Swarm lab: degraded');
+      expect(r!.resultText).toMatch(/Unreachable manager: `lab-n2`/);
+      expect(r!.resultText).toContain('2 of 3 managers reachable');
+
+      // n2 is the first endpoint of cluster n2first: the answer comes through the next one
+      const via = await h.slash('status --cluster n2first');
+      expect(via.result?.text).toContain('Swarm n2first: degraded');
+      expect(via.resultText).toContain('Answered by tcp://10.77.0.11:2376');
+    } finally {
+      labSh('start', 'lab-n2');
+      await waitForHealthy();
+    }
+  });
+
+  it('a first endpoint that does not exist is skipped too', async () => {
+    const r = await h.slash('status --cluster deadfirst');
+    expect(r.result?.text).toContain('Swarm deadfirst: healthy');
+    expect(r.resultText).toContain('Answered by tcp://10.77.0.11:2376');
+  });
+
+  it('two managers stopped: quorum lost, answered within 10 s from /info', async () => {
+    labSh('stop', 'lab-n2');
+    labSh('stop', 'lab-n3');
+    try {
+      const started = Date.now();
+      const r = await h.slash('status');
+      const elapsed = Date.now() - started;
+      expect(r.result?.text).toContain('Swarm lab: quorum lost');
+      expect(r.resultText).toContain('1 of 3 managers reachable; quorum needs 2');
+      expect(r.resultText).toMatch(/lab-n1.{0,4} via tcp:\/\/10\.77\.0\.11:2376/);
+      expect(r.resultText).toContain('Raft address 10.77.0.12:2377');
+      expect(r.resultText).toContain('Raft address 10.77.0.13:2377');
+      expect(elapsed).toBeLessThan(10_000);
+      // /nodes answers the same way rather than failing
+      const n = await h.slash('nodes');
+      expect(n.result?.text).toContain('quorum lost');
+    } finally {
+      labSh('start', 'lab-n2');
+      labSh('start', 'lab-n3');
+      await waitForHealthy();
+    }
+  });
+
+  it('a cluster whose CA does not match: a clear TLS error, never an unverified connection', async () => {
+    const r = await h.slash('status --cluster badca');
+    expect(r.result?.response_type).toBe('ephemeral');
+    expect(r.resultText).toMatch(/TLS to the managers failed/);
+    expect(r.resultText).toMatch(/never falls back to an unverified connection/);
+    expect(r.resultText).not.toContain('healthy');
+  });
+
+  it('unknown cluster: a clear error in the acknowledgement, no job', async () => {
+    const before = h.lambda.invocations.length;
+    const r = await h.slash('status --cluster nope');
+    expect(r.ack?.text).toMatch(/Unknown cluster `nope`. Known clusters: .*`lab`/);
+    expect(r.ack?.response_type).toBe('ephemeral');
+    expect(h.lambda.invocations.length).toBe(before);
+  });
+
+  it('bad signature or a timestamp older than 5 minutes: 401 and no job', async () => {
+    const before = h.lambda.invocations.length;
+    const forged = await h.slash('status', { forgeWith: 'not-the-secret' });
+    expect(forged.status).toBe(401);
+    const stale = await h.slash('status', { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 });
+    expect(stale.status).toBe(401);
+    expect(h.lambda.invocations.length).toBe(before);
+  });
+
+  it('a user with no role is refused, privately, and the refusal is audited', async () => {
+    const r = await h.slash('status', { user: USERS.stranger });
+    expect(r.ack?.text).toMatch(/You need the \*viewer\* role/);
+    const audit = h.auditPosts().at(-1);
+    expect(JSON.stringify(audit)).toContain('refused');
+    expect(JSON.stringify(audit)).toContain(USERS.stranger);
+  });
+});
