@@ -71,6 +71,7 @@ export interface SwarmPort {
   info(): Promise<DaemonInfo>;
   /** `/info` of every configured manager endpoint, in parallel, each with a short time limit */
   probeManagers(): Promise<InfoProbe[]>;
+  /** every network the answering manager knows: swarm-scoped ones and its local ones */
   listNetworks(): Promise<SwarmNetwork[]>;
 
   /**
@@ -92,6 +93,55 @@ export interface SwarmPort {
    * recorded before, i.e. this is a repeated delivery.
    */
   claimOperation(key: string, description: string): Promise<boolean>;
+
+  createOverlay(spec: OverlaySpec): Promise<SwarmNetwork>;
+  removeNetwork(id: string): Promise<void>;
+  /** who uses a network across the swarm */
+  networkUsage(id: string): Promise<NetworkUsage>;
+  /** changes a node's role or availability (re-reading and retrying when out of sequence) */
+  updateNode(id: string, change: { role?: NodeRole; availability?: Availability }): Promise<void>;
+
+  /** a short-lived global service (the overlay probe) */
+  createGlobalService(spec: GlobalServiceSpec): Promise<string>;
+  serviceTasks(serviceId: string): Promise<ServiceTask[]>;
+  serviceLogs(serviceId: string): Promise<string>;
+  removeService(serviceId: string): Promise<void>;
+  /** services carrying a label, e.g. probes left by a run that died */
+  servicesLabelled(label: string): Promise<Array<{ id: string; name: string; createdAt: Date }>>;
+}
+
+export interface OverlaySpec {
+  name: string;
+  encrypted: boolean;
+  attachable: boolean;
+  subnet?: string;
+  gateway?: string;
+  labels?: Record<string, string>;
+}
+
+export interface NetworkUsage {
+  services: string[];
+  /** running tasks and standalone containers attached */
+  containers: number;
+}
+
+export interface GlobalServiceSpec {
+  name: string;
+  image: string;
+  networkId: string;
+  command: string[];
+  env: string[];
+  labels: Record<string, string>;
+}
+
+export interface ServiceTask {
+  id: string;
+  nodeId: string;
+  state: string;
+  desiredState: string;
+  /** the task's addresses on the service's network, without prefix length */
+  addresses: string[];
+  error?: string;
 }
 
 export interface JoinRequest {

@@ -1,6 +1,9 @@
 import { REGISTRY, type CommandName } from '../commands/registry.js';
 import { help } from './help.js';
 import { join } from './join.js';
+import { changeAvailability, changeRole } from './node-lifecycle.js';
+import { overlayCreate, overlayLs, overlayRm } from './overlay.js';
+import { overlayCheck } from './overlay-check.js';
 import { nodes } from './nodes.js';
 import { rotate } from './rotate.js';
 import { status } from './status.js';
@@ -15,6 +18,14 @@ export const ACTIONS: Record<CommandName, Action<any>> = {
   rotate,
   'join worker': join('worker'),
   'join manager': join('manager'),
+  'overlay ls': overlayLs,
+  'overlay create': overlayCreate,
+  'overlay rm': overlayRm,
+  'overlay check': overlayCheck(),
+  promote: changeRole('manager'),
+  demote: changeRole('worker'),
+  drain: changeAvailability('drain'),
+  activate: changeAvailability('active'),
 };
 
 /** Fails at start-up when the action table and the command registry disagree. */

@@ -4,6 +4,12 @@ import { isIP } from 'node:net';
 import Dockerode from 'dockerode';
 import { redactSecrets, SwarmError } from '../errors.js';
 import type {
+  Availability,
+  GlobalServiceSpec,
+  NetworkUsage,
+  NodeRole,
+  OverlaySpec,
+  ServiceTask,
   JoinRequest,
   TokenKind,
   ClusterCredentials,
@@ -94,7 +100,7 @@ function describeFailure(kind: EndpointFailure, err: unknown): string {
 export class DockerSwarm implements SwarmPort {
   activeEndpoint: string | undefined;
   private readonly endpoints: Endpoint[];
-  private readonly clients = new Map<string, Promise<{ docker: Dockerode; certExpiresAt?: Date }>>();
+  private readonly clients = new Map<string, Promise<{ docker: Dockerode; apiVersion: string; certExpiresAt?: Date }>>();
   private readonly callTimeoutMs: number;
   private readonly probeTimeoutMs: number;
   private readonly failoverBudgetMs: number;
@@ -154,7 +160,7 @@ export class DockerSwarm implements SwarmPort {
           version: `v${version}`,
           timeout: this.callTimeoutMs,
         });
-        return { docker, certExpiresAt };
+        return { docker, apiVersion: version, certExpiresAt };
       });
       // a failed negotiation is retried on the next call rather than remembered
       c.catch(() => this.clients.delete(ep.url));
@@ -174,15 +180,15 @@ export class DockerSwarm implements SwarmPort {
    * down, times out, is not a manager or (being cut off) has no leader is
    * skipped; Docker's answers to the call itself are returned as they are.
    */
-  async call<T>(fn: (docker: Dockerode, signal: AbortSignal) => Promise<T>): Promise<T> {
+  async call<T>(fn: (docker: Dockerode, signal: AbortSignal, apiVersion: string) => Promise<T>): Promise<T> {
     const started = Date.now();
     const failures: Array<{ ep: Endpoint; kind: EndpointFailure; why: string }> = [];
     for (const ep of this.ordered()) {
       if (failures.length && Date.now() - started > this.failoverBudgetMs) break;
       const signal = AbortSignal.timeout(this.callTimeoutMs);
       try {
-        const { docker } = await this.client(ep, signal);
-        const result = await fn(docker, signal);
+        const { docker, apiVersion } = await this.client(ep, signal);
+        const result = await fn(docker, signal, apiVersion);
         this.activeEndpoint = ep.url;
         return result;
       } catch (err) {
@@ -240,7 +246,7 @@ export class DockerSwarm implements SwarmPort {
 
   async listNetworks(): Promise<SwarmNetwork[]> {
     const raw = await this.call((d, abortSignal) =>
-      d.listNetworks({ abortSignal, filters: JSON.stringify({ scope: ['swarm'] }) } as object),
+      d.listNetworks({ abortSignal } as object),
     );
     return (raw as unknown as DockerNetwork[]).map(toSwarmNetwork);
   }
@@ -401,6 +407,162 @@ export class DockerSwarm implements SwarmPort {
       if (at && at < cutoff) await this.call((d) => d.getConfig(c.ID).remove({}));
     }
   }
+
+  async createOverlay(spec: OverlaySpec): Promise<SwarmNetwork> {
+    const created = (await this.call((d, abortSignal, apiVersion) =>
+      dial(d, {
+        path: '/networks/create',
+        method: 'POST',
+        signal: abortSignal,
+        statusCodes: { 201: true, 400: 'bad parameter', 403: 'operation not supported for pre-defined networks', 404: 'plugin not found', 409: 'conflict', 500: 'server error' },
+        body: {
+          Name: spec.name,
+          Driver: 'overlay',
+          Scope: 'swarm',
+          Attachable: spec.attachable,
+          // before API 1.44 the daemon only refuses a duplicate name when asked to
+          ...(compareVersions(apiVersion, '1.44') < 0 ? { CheckDuplicate: true } : {}),
+          Options: spec.encrypted ? { encrypted: '' } : {},
+          Labels: spec.labels ?? {},
+          ...(spec.subnet
+            ? { IPAM: { Driver: 'default', Config: [{ Subnet: spec.subnet, ...(spec.gateway ? { Gateway: spec.gateway } : {}) }] } }
+            : {}),
+        },
+      }),
+    ).catch((err) => {
+      const status = (err as DockerErrorLike).statusCode;
+      if (status === 409) throw new SwarmError('CONFLICT', `A network named \`${spec.name}\` already exists; nothing was created.`);
+      if (status === 403 || status === 400) throw new SwarmError('VALIDATION', `Docker refused the network: ${dockerMessage(err)}`);
+      throw err;
+    })) as unknown as { id?: string; Id?: string };
+    const id = created.id ?? created.Id ?? '';
+    const raw = await this.call((d, signal) => dial<DockerNetwork>(d, { path: `/networks/${id}`, method: 'GET', signal }));
+    return toSwarmNetwork(raw);
+  }
+
+  async removeNetwork(id: string): Promise<void> {
+    await this.call((d, abortSignal) => d.getNetwork(id).remove({ abortSignal } as object)).catch((err) => {
+      throw new SwarmError('CONFLICT', `Docker refused to remove the network: ${dockerMessage(err)}`);
+    });
+  }
+
+  async networkUsage(id: string): Promise<NetworkUsage> {
+    const raw = await this.call((d, signal) =>
+      dial<{ Containers?: Record<string, unknown> | null; Services?: Record<string, { Tasks?: unknown[] | null }> | null }>(d, {
+        path: `/networks/${id}`,
+        method: 'GET',
+        query: { verbose: true },
+        signal,
+      }),
+    );
+    const services = Object.keys(raw.Services ?? {}).filter(Boolean);
+    const tasks = Object.values(raw.Services ?? {}).reduce((n, s) => n + (s.Tasks?.length ?? 0), 0);
+    const local = Object.keys(raw.Containers ?? {}).filter((k) => !k.startsWith('lb-') && k !== 'ingress-sbox').length;
+    return { services, containers: Math.max(tasks, local) };
+  }
+
+  async updateNode(id: string, change: { role?: NodeRole; availability?: Availability }): Promise<void> {
+    for (let attempt = 1; ; attempt++) {
+      const node = (await this.call((d, abortSignal) => d.getNode(id).inspect({ abortSignal } as object))) as {
+        Version: { Index: number };
+        Spec: Record<string, unknown>;
+      };
+      const spec = {
+        ...node.Spec,
+        ...(change.role ? { Role: change.role } : {}),
+        ...(change.availability ? { Availability: change.availability } : {}),
+      };
+      try {
+        await this.call((d, abortSignal) =>
+          d.getNode(id).update({ _query: { version: node.Version.Index }, _body: spec, abortSignal } as object),
+        );
+        return;
+      } catch (err) {
+        const msg = dockerMessage(err);
+        if (attempt < 5 && OUT_OF_SEQUENCE.test(msg)) continue;
+        if ((err as DockerErrorLike).statusCode === 400 || /FailedPrecondition|quorum|last manager/i.test(msg))
+          throw new SwarmError('QUORUM_GUARD', `Docker refused the change: ${msg}`);
+        throw new SwarmError('CONFLICT', `Docker refused the change: ${msg}`);
+      }
+    }
+  }
+
+  async createGlobalService(spec: GlobalServiceSpec): Promise<string> {
+    const out = (await this.call((d, abortSignal) =>
+      d.createService({
+        Name: spec.name,
+        Labels: spec.labels,
+        TaskTemplate: {
+          ContainerSpec: { Image: spec.image, Command: spec.command, Env: spec.env, StopGracePeriod: 1_000_000_000 },
+          Networks: [{ Target: spec.networkId }],
+          RestartPolicy: { Condition: 'none' },
+          Resources: { Limits: { MemoryBytes: 32 * 1024 * 1024 } },
+        },
+        Mode: { Global: {} },
+        abortSignal,
+      } as object),
+    )) as unknown as { ID?: string; id?: string };
+    return out.ID ?? out.id ?? '';
+  }
+
+  async serviceTasks(serviceId: string): Promise<ServiceTask[]> {
+    const raw = (await this.call((d, abortSignal) =>
+      d.listTasks({ filters: JSON.stringify({ service: [serviceId] }), abortSignal } as object),
+    )) as unknown as DockerTask[];
+    return raw.map((t) => ({
+      id: t.ID,
+      nodeId: t.NodeID ?? '',
+      state: t.Status?.State ?? 'unknown',
+      desiredState: t.DesiredState ?? '',
+      addresses: (t.NetworksAttachments ?? [])
+        .filter((a) => !a.Network?.Spec?.Ingress)
+        .flatMap((a) => a.Addresses ?? [])
+        .map((a) => a.split('/')[0]!),
+      ...(t.Status?.Err ? { error: t.Status.Err } : {}),
+    }));
+  }
+
+  async serviceLogs(serviceId: string): Promise<string> {
+    const raw = await this.call((d, signal) =>
+      dial<Buffer | string>(d, { path: `/services/${serviceId}/logs`, method: 'GET', query: { stdout: true, stderr: true, follow: false }, signal }),
+    );
+    return demuxDockerStream(Buffer.isBuffer(raw) ? raw : Buffer.from(String(raw)));
+  }
+
+  async removeService(serviceId: string): Promise<void> {
+    await this.call((d, abortSignal) => d.getService(serviceId).remove({ abortSignal } as object)).catch((err) => {
+      if ((err as DockerErrorLike).statusCode !== 404) throw err;
+    });
+  }
+
+  async servicesLabelled(label: string): Promise<Array<{ id: string; name: string; createdAt: Date }>> {
+    const raw = (await this.call((d, abortSignal) =>
+      d.listServices({ filters: JSON.stringify({ label: [label] }), abortSignal } as object),
+    )) as unknown as Array<{ ID: string; CreatedAt?: string; Spec?: { Name?: string } }>;
+    return raw.map((s) => ({ id: s.ID, name: s.Spec?.Name ?? s.ID, createdAt: new Date(s.CreatedAt ?? 0) }));
+  }
+}
+
+interface DockerTask {
+  ID: string;
+  NodeID?: string;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string };
+  NetworksAttachments?: Array<{ Network?: { Spec?: { Ingress?: boolean } }; Addresses?: string[] }> | null;
+}
+
+/** Docker multiplexes stdout and stderr of a non-TTY log stream into 8-byte-headed frames. */
+export function demuxDockerStream(buf: Buffer): string {
+  const framed = buf.length >= 8 && buf[0]! <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
+  if (!framed) return buf.toString('utf8');
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out).toString('utf8');
 }
 
 interface DockerSwarmSpec {
@@ -412,6 +574,30 @@ interface DockerSwarmSpec {
 // dockerode's typings omit the options argument of info(), which carries the abort signal
 const infoOf = (d: Dockerode, abortSignal: AbortSignal): Promise<unknown> =>
   (d.info as unknown as (opts: object) => Promise<unknown>).call(d, { abortSignal });
+
+/**
+ * One raw Engine API call through dockerode's modem, for the calls whose
+ * dockerode wrappers mix query and body or lack typings. Query and body are
+ * always passed apart.
+ */
+function dial<T>(
+  d: Dockerode,
+  o: { path: string; method: 'GET' | 'POST' | 'DELETE'; query?: object; body?: object; signal: AbortSignal; statusCodes?: Record<number, true | string> },
+): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const modem = d.modem as unknown as { dial(opts: object, cb: (err: unknown, data: unknown) => void): void };
+    modem.dial(
+      {
+        path: `${o.path}?`,
+        method: o.method,
+        options: { _query: o.query ?? {}, ...(o.body ? { _body: o.body } : {}) },
+        abortSignal: o.signal,
+        statusCodes: o.statusCodes ?? { 200: true, 201: true, 204: true, 400: 'bad parameter', 404: 'not found', 409: 'conflict', 500: 'server error', 503: 'node is not part of a swarm' },
+      },
+      (err, data) => (err ? reject(err) : resolve(data as T)),
+    );
+  });
+}
 
 const inspectSwarm = (d: Dockerode, abortSignal: AbortSignal): Promise<unknown> =>
   (d.swarmInspect as unknown as (opts: object) => Promise<unknown>).call(d, { abortSignal });

@@ -1,5 +1,5 @@
 /** Fixture builders for our own port models, and a fake SwarmPort for action unit tests. */
-import type { DaemonInfo, InfoProbe, JoinRequest, SwarmNetwork, SwarmNode, SwarmPort, TokenKind } from '../../src/ports.js';
+import type { Availability, DaemonInfo, GlobalServiceSpec, InfoProbe, JoinRequest, NodeRole, OverlaySpec, ServiceTask, SwarmNetwork, SwarmNode, SwarmPort, TokenKind } from '../../src/ports.js';
 import { SwarmError } from '../../src/errors.js';
 
 export function manager(hostname: string, over: Partial<SwarmNode> & { leader?: boolean; reachability?: 'reachable' | 'unreachable' | 'unknown' } = {}): SwarmNode {
@@ -101,4 +101,48 @@ export class FakeSwarm implements SwarmPort {
     this.claimed.add(key);
     return true;
   }
+  async createOverlay(spec: OverlaySpec) {
+    this.changes.push(`create ${spec.name}`);
+    const net: SwarmNetwork = {
+      id: `net${spec.name}`, name: spec.name, driver: 'overlay', scope: 'swarm', attachable: spec.attachable, ingress: false, internal: false,
+      encrypted: spec.encrypted, subnets: spec.subnet ? [{ subnet: spec.subnet, ...(spec.gateway ? { gateway: spec.gateway } : {}) }] : [], labels: {},
+    };
+    this.opts.networks = [...(this.opts.networks ?? []), net];
+    return net;
+  }
+  usage = new Map<string, { services: string[]; containers: number }>();
+  async removeNetwork(id: string) {
+    this.changes.push(`rm ${id}`);
+    this.opts.networks = (this.opts.networks ?? []).filter((n) => n.id !== id);
+  }
+  async networkUsage(id: string) {
+    return this.usage.get(id) ?? { services: [], containers: 0 };
+  }
+  async updateNode(id: string, change: { role?: NodeRole; availability?: Availability }) {
+    this.changes.push(`update ${id} ${JSON.stringify(change)}`);
+  }
+  services: GlobalServiceSpec[] = [];
+  tasks: ServiceTask[] = [];
+  logs = '';
+  async createGlobalService(spec: GlobalServiceSpec) {
+    this.services.push(spec);
+    return 'svc1';
+  }
+  async serviceTasks() {
+    return this.tasks;
+  }
+  async serviceLogs() {
+    return this.logs;
+  }
+  removed: string[] = [];
+  async removeService(id: string) {
+    this.removed.push(id);
+  }
+  async servicesLabelled() {
+    return [];
+  }
+}
+
+export function network(name: string, over: Partial<SwarmNetwork> = {}): SwarmNetwork {
+  return { id: `net${name}0000000000`, name, driver: 'overlay', scope: 'swarm', attachable: true, ingress: false, internal: false, encrypted: false, subnets: [], labels: {}, ...over };
 }

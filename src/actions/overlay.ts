@@ -1,0 +1,150 @@
+import { didYouMean } from '../commands/parse.js';
+import { cidrContains, cidrsOverlap, parseCidr } from '../commands/validators.js';
+import { UserFacingError, ValidationError } from '../errors.js';
+import { reply, type ReplyPart } from '../domain/reply.js';
+import type { SwarmNetwork, SwarmPort } from '../ports.js';
+import type { Action } from './types.js';
+
+/** Docker's own networks: never created or removed by name. */
+const PREDEFINED = new Set(['bridge', 'host', 'none', 'ingress', 'docker_gwbridge']);
+
+export const isSwarmOverlay = (n: SwarmNetwork) => n.scope === 'swarm' && n.driver === 'overlay';
+
+/** An overlay by exact name, or by a unique ID prefix. */
+export async function findOverlay(swarm: SwarmPort, ref: string): Promise<SwarmNetwork> {
+  const overlays = (await swarm.listNetworks()).filter(isSwarmOverlay);
+  const exact = overlays.find((n) => n.name === ref) ?? overlays.find((n) => n.id === ref);
+  if (exact) return exact;
+  const byId = overlays.filter((n) => n.id.startsWith(ref));
+  if (byId.length === 1) return byId[0]!;
+  const hint = didYouMean(ref, overlays.map((n) => n.name));
+  throw new UserFacingError(
+    'NOT_FOUND',
+    `No overlay network \`${ref}\`.${hint ? ` Did you mean \`${hint}\`?` : ''} Type \`/swarm overlay ls\` to list them.`,
+  );
+}
+
+export const overlayLs: Action = async (ctx) => {
+  const overlays = (await ctx.swarm.listNetworks()).filter(isSwarmOverlay).sort((a, b) => a.name.localeCompare(b.name));
+  const usage = await Promise.all(overlays.map((n) => ctx.swarm.networkUsage(n.id).catch(() => undefined)));
+  return reply(`Overlay networks of ${ctx.cluster} (${overlays.length})`, 'info', [
+    {
+      kind: 'table',
+      noun: 'networks',
+      columns: ['NAME', 'DRIVER', 'ENCRYPTED', 'ATTACHABLE', 'SUBNETS', 'SERVICES', 'CONTAINERS'],
+      rows: overlays.map((n, i) => [
+        n.name + (n.ingress ? ' (ingress)' : ''),
+        n.driver,
+        n.encrypted ? 'yes' : 'no',
+        n.attachable ? 'yes' : 'no',
+        n.subnets.map((s) => s.subnet).join(', ') || '-',
+        usage[i] ? String(usage[i]!.services.length) : '?',
+        usage[i] ? String(usage[i]!.containers) : '?',
+      ]),
+    },
+  ]);
+};
+
+interface CreateArgs {
+  name: string;
+  encrypted?: boolean;
+  'no-attachable'?: boolean;
+  subnet?: string;
+  gateway?: string;
+}
+
+export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
+  if (PREDEFINED.has(args.name)) throw new ValidationError(`\`${args.name}\` is one of Docker's own networks. Pick another name, e.g. \`${args.name}-net\`.`);
+  const subnet = args.subnet ? parseCidr(args.subnet) : undefined;
+  if (subnet && args.gateway && !cidrContains(subnet, args.gateway)) {
+    throw new ValidationError(`Gateway ${args.gateway} is outside subnet ${args.subnet}. Type a gateway inside it, e.g. the first address of the subnet.`);
+  }
+  const networks = await ctx.swarm.listNetworks();
+  const clash = networks.find((n) => n.name === args.name);
+  if (clash) throw new UserFacingError('CONFLICT', `A network named \`${args.name}\` already exists (${clash.driver}, ${clash.scope}). Pick another name; nothing was created.`);
+  if (subnet) {
+    for (const n of networks) {
+      const overlap = n.subnets.find((s) => {
+        const other = parseCidr(s.subnet);
+        return other && cidrsOverlap(subnet, other);
+      });
+      if (overlap) {
+        throw new UserFacingError(
+          'CONFLICT',
+          `Subnet ${args.subnet} overlaps ${overlap.subnet} of network \`${n.name}\`. Pick a subnet that overlaps no existing network; nothing was created.`,
+        );
+      }
+    }
+  }
+  const attachable = !args['no-attachable'];
+  const encrypted = Boolean(args.encrypted);
+  const parts: ReplyPart[] = [];
+  if (encrypted) {
+    const windows = (await ctx.swarm.listNodes()).filter((n) => n.os.toLowerCase() === 'windows');
+    if (windows.length) {
+      parts.push({
+        kind: 'list',
+        title: 'Warning',
+        tone: 'warn',
+        items: [`Encrypted overlays are not supported on Windows; tasks on ${windows.map((n) => `\`${n.hostname}\``).join(', ')} can't use this network.`],
+      });
+    }
+  }
+  const description = [
+    `overlay driver, swarm scope`,
+    attachable ? 'attachable' : 'not attachable',
+    encrypted ? 'encrypted (IPsec between hosts)' : 'not encrypted',
+    args.subnet ? `subnet ${args.subnet}${args.gateway ? `, gateway ${args.gateway}` : ''}` : 'subnet chosen by Docker',
+  ].join('; ');
+  if (ctx.dryRun) {
+    return reply(`Dry run: would create overlay ${args.name}`, 'info', [
+      { kind: 'text', text: `Would create \`${args.name}\` in \`${ctx.cluster}\`: ${description}. Nothing was created.` },
+      ...parts,
+    ]);
+  }
+  if (!(await ctx.swarm.claimOperation(`overlay-${ctx.requestId}`, `create ${args.name} by ${ctx.user}`))) {
+    return reply(`Request ${ctx.requestId} was already carried out`, 'info', [{ kind: 'text', text: 'This request was delivered twice; the network was created once.' }]);
+  }
+  const net = await ctx.swarm.createOverlay({
+    name: args.name,
+    attachable,
+    encrypted,
+    ...(args.subnet ? { subnet: args.subnet } : {}),
+    ...(args.gateway ? { gateway: args.gateway } : {}),
+    labels: { 'swarm-ops.created-by': ctx.user, 'swarm-ops.request': ctx.requestId },
+  });
+  return reply(`Created overlay ${net.name} in ${ctx.cluster}`, parts.length ? 'warn' : 'ok', [
+    {
+      kind: 'fields',
+      fields: [
+        ['Network', `\`${net.name}\` (${net.id.slice(0, 12)})`],
+        ['Driver / scope', `${net.driver} / ${net.scope}`],
+        ['Attachable', net.attachable ? 'yes' : 'no'],
+        ['Encrypted', net.encrypted ? 'yes' : 'no'],
+        ['Subnet', net.subnets.map((s) => s.subnet + (s.gateway ? ` (gateway ${s.gateway})` : '')).join(', ') || 'assigned by Docker'],
+      ],
+    },
+    ...parts,
+    { kind: 'context', text: `Check it end to end with \`/swarm overlay check ${net.name}\`.` },
+  ]);
+};
+
+export const overlayRm: Action<{ name: string }> = async (ctx, args) => {
+  const net = await findOverlay(ctx.swarm, args.name);
+  if (net.ingress || PREDEFINED.has(net.name)) {
+    throw new ValidationError(`\`${net.name}\` is Docker's routing-mesh network; swarm-ops does not remove it.`);
+  }
+  const usage = await ctx.swarm.networkUsage(net.id);
+  if (usage.services.length || usage.containers) {
+    throw new UserFacingError(
+      'CONFLICT',
+      `\`${net.name}\` is in use` +
+        (usage.services.length ? ` by service${usage.services.length > 1 ? 's' : ''} ${usage.services.map((s) => `\`${s}\``).join(', ')}` : '') +
+        (usage.containers ? ` (${usage.containers} container${usage.containers > 1 ? 's' : ''})` : '') +
+        '. Remove or detach them first; nothing was removed.',
+    );
+  }
+  if (ctx.dryRun) return reply(`Dry run: would remove overlay ${net.name}`, 'info', [{ kind: 'text', text: `\`${net.name}\` is unused; would remove it. Nothing was removed.` }]);
+  await ctx.swarm.removeNetwork(net.id);
+  return reply(`Removed overlay ${net.name} from ${ctx.cluster}`, 'ok', [{ kind: 'text', text: `\`${net.name}\` (${net.id.slice(0, 12)}) is gone.` }]);
+};
