@@ -250,10 +250,25 @@ kill_node() {
 # told to put elsewhere (plugin discovery, libnetwork's setkey socket, shim
 # sockets). `up` records which did not exist yet; `down` removes those again
 # if they are empty.
-HOST_DIRS=(/run/docker/plugins /run/docker/libnetwork /run/docker /run/containerd/s /run/containerd)
+HOST_DIRS=(/run/docker/plugins /run/docker/libnetwork /run/docker /run/containerd/s /run/containerd
+           /var/lib/docker/network/files /var/lib/docker/network /var/lib/docker)
 record_host_dirs() {
   local d
   for d in "${HOST_DIRS[@]}"; do [[ -e $d ]] || echo "$d"; done >"$STATE/created-host-dirs"
+}
+# libnetwork writes the hosts/resolv.conf of each overlay network's load-balancer
+# sandbox to the hard-coded /var/lib/docker/network/files/lb_<network-id>,
+# ignoring --data-root (all nodes share that path). Remove the ones whose
+# network id our nodes know about.
+remove_lb_files() {
+  local d id
+  for d in /var/lib/docker/network/files/lb_*; do
+    [[ -d $d ]] || continue
+    id=${d##*/lb_}
+    if grep -qsaF -- "$id" "$STATE"/n*/data/network/files/local-kv.db "$STATE"/n*/data/swarm/worker/tasks.db; then
+      rm -rf -- "$d"
+    fi
+  done
 }
 remove_host_dirs() {
   [[ -s $STATE/created-host-dirs ]] || return 0
@@ -555,6 +570,7 @@ cmd_down() {
   done
   ip link del "$BRIDGE" 2>/dev/null || true
   if [[ -d $STATE ]]; then
+    remove_lb_files
     remove_host_dirs
     umount_under "$STATE"
     rm -rf --one-file-system -- "$STATE"

@@ -1,0 +1,102 @@
+/**
+ * Packages the service offline with the osls CLI, as an operator would, and
+ * reads what it produced: the CloudFormation template and the three zips.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+let dir = '';
+let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
+
+const zipEntries = (name: string) =>
+  execFileSync('unzip', ['-Z1', path.join(dir, `${name}.zip`)], { encoding: 'utf8' }).split('\n').filter(Boolean);
+const zipFile = (name: string, entry: string) => execFileSync('unzip', ['-p', path.join(dir, `${name}.zip`), entry], { encoding: 'utf8', maxBuffer: 64 << 20 });
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(tmpdir(), 'swarm-ops-package-'));
+  execFileSync('npx', ['serverless', 'package', '--stage', 'prod', '--region', 'eu-west-1', '--package', dir], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    stdio: 'pipe',
+    timeout: 240_000,
+    // no AWS account, no credentials: packaging must not need them
+    env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such' },
+  });
+  template = JSON.parse(readFileSync(path.join(dir, 'cloudformation-template-update-stack.json'), 'utf8'));
+}, 300_000);
+
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
+const flat = (v: unknown) => JSON.stringify(v);
+
+describe('npx serverless package (offline)', () => {
+  it('builds the three functions on nodejs22.x with their handlers', () => {
+    const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
+    expect(Object.keys(fns).sort()).toEqual(['RotateLambdaFunction', 'SlackLambdaFunction', 'WorkerLambdaFunction']);
+    for (const [name, p] of Object.entries(fns)) {
+      expect(p.Runtime).toBe('nodejs22.x');
+      expect(p.Handler).toBe(`src/handlers/${name.replace('LambdaFunction', '').toLowerCase()}.handler`);
+    }
+  });
+
+  it('gives the worker (and the scheduled rotation) no retries', () => {
+    const configs = Object.fromEntries(resources('AWS::Lambda::EventInvokeConfig').map(([k, r]) => [k, r.Properties]));
+    expect(configs['WorkerLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
+    expect(configs['RotateLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
+  });
+
+  it('routes POST /slack/events to the slack function and schedules rotate', () => {
+    expect(flat(resources('AWS::ApiGatewayV2::Route'))).toContain('POST /slack/events');
+    expect(resources('AWS::Events::Rule').length).toBe(1);
+  });
+
+  it('grants least privilege: SSM under the prefix, KMS via SSM only, invoke of the worker only', () => {
+    const [, role] = resources('AWS::IAM::Role')[0]!;
+    const statements = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: any[] } }>).flatMap((p) => p.PolicyDocument.Statement);
+    const ours = statements.filter((s) => !flat(s.Action).includes('logs:'));
+    const actions = ours.flatMap((s) => [s.Action].flat()).sort();
+    expect(actions).toEqual(['kms:Decrypt', 'lambda:InvokeFunction', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
+    for (const s of ours) expect(s.Effect).toBe('Allow');
+
+    const ssm = ours.find((s) => flat(s.Action).includes('ssm:'))!;
+    expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod');
+    expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod/*');
+    expect(flat(ssm.Resource)).not.toMatch(/"\*"/);
+
+    const kms = ours.find((s) => flat(s.Action).includes('kms:'))!;
+    expect(flat(kms.Condition)).toContain('kms:ViaService');
+
+    const invoke = ours.find((s) => flat(s.Action).includes('lambda:'))!;
+    expect(flat(invoke.Resource)).toContain('swarm-ops-prod-worker');
+    expect(flat(invoke.Resource)).not.toContain('slack');
+  });
+
+  it('bundles each function on its own: handler exported, no native modules, slack without Docker or renderers', () => {
+    for (const fn of ['slack', 'worker', 'rotate']) {
+      const entries = zipEntries(fn);
+      expect(entries).toContain(`src/handlers/${fn}.js`);
+      expect(entries.filter((e) => e.endsWith('.node'))).toEqual([]);
+      expect(entries.some((e) => /node_modules\/(ssh2|cpu-features)\//.test(e))).toBe(false);
+      expect(zipFile(fn, `src/handlers/${fn}.js`)).toMatch(/handler/);
+    }
+    // each bundle loads on its own (nothing left outside it) and exports a two-argument handler
+    for (const fn of ['slack', 'worker', 'rotate']) {
+      const out = path.join(dir, `unzipped-${fn}`);
+      execFileSync('unzip', ['-qo', path.join(dir, `${fn}.zip`), '-d', out]);
+      const loaded = execFileSync(
+        process.execPath,
+        ['-e', `const m = require(${JSON.stringify(path.join(out, `src/handlers/${fn}.js`))}); console.log(typeof m.handler, m.handler.length)`],
+        { encoding: 'utf8', env: { ...process.env, SSM_PREFIX: '/swarm-ops/prod', WORKER_FUNCTION_NAME: 'swarm-ops-prod-worker', AWS_REGION: 'eu-west-1' } },
+      );
+      expect(loaded.trim()).toBe('function 2');
+    }
+    const slackMap = zipFile('slack', 'src/handlers/slack.js.map');
+    expect(slackMap).not.toContain('node_modules/dockerode/');
+    expect(slackMap).not.toContain('node_modules/docker-modem/');
+    expect(slackMap).not.toContain('src/render/block-kit.ts');
+    expect(zipFile('worker', 'src/handlers/worker.js.map')).toContain('node_modules/dockerode/');
+  });
+});
