@@ -66,7 +66,7 @@ function findSpec(tokens: string[]): { spec: CommandSpec; rest: string[] } {
     if (spec) return { spec, rest: tokens.slice(2) };
     const hint = second !== undefined ? didYouMean(second, sub) : undefined;
     throw new UsageError(
-      (second === undefined ? `\`${first}\` needs a subcommand: ` : `Unknown \`${first} ${second}\`. `) +
+      (second === undefined ? `\`${first}\` needs a subcommand. ` : `Unknown \`${first} ${second}\`. `) +
         (hint ? `Did you mean \`/swarm ${first} ${hint}\`? ` : '') +
         `Type one of: ${sub.map((s) => `\`/swarm ${first} ${s}\``).join(', ')}.`,
     );

@@ -439,9 +439,11 @@ dockerd_args() {
     --storage-driver "$STORAGE_DRIVER" \
     --exec-opt native.cgroupdriver=cgroupfs \
     --cgroup-parent "/$CG_PREFIX$i" \
-    --dns "$BRIDGE_IP"
-  # --dns: the embedded DNS forwards non-swarm names to this; nothing listens
-  # on 10.77.0.1:53, so they fail fast (ICMP unreachable) and stay on the lab net.
+    --dns 127.0.0.1
+  # --dns 127.0.0.1: swarm's embedded DNS forwards non-swarm names to this.
+  # Loopback servers are queried from the node's own netns, where nothing
+  # listens on :53, so external lookups fail at once and no packet ever
+  # leaves the node (the host's resolver would be unreachable anyway).
 }
 
 start_node_daemons() {  # start containerd + dockerd of node i, detached; no waiting

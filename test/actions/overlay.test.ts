@@ -1,0 +1,91 @@
+import { describe, expect, it } from 'vitest';
+import { overlayCreate, overlayRm } from '../../src/actions/overlay.js';
+import { buildMatrix, renderMatrix } from '../../src/actions/overlay-check.js';
+import type { ActionContext } from '../../src/actions/types.js';
+import { parseCommand } from '../../src/commands/parse.js';
+import { parsePolicy } from '../../src/config/policy.js';
+import { renderPlainText } from '../../src/render/plain-text.js';
+import { FakeSwarm, manager, network, worker } from '../support/fixtures.js';
+
+const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: [] } }));
+const ctx = (swarm: FakeSwarm, over: Partial<ActionContext> = {}): ActionContext => ({
+  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', dryRun: false, clock: { now: () => new Date() }, ...over,
+});
+const run = (swarm: FakeSwarm, text: string) => {
+  const p = parseCommand(text);
+  return overlayCreate(ctx(swarm, { dryRun: Boolean(p.args['dry-run']) }), p.args as never);
+};
+
+describe('overlay create', () => {
+  const existing = () => new FakeSwarm([manager('m1', { leader: true })], { networks: [network('app', { subnets: [{ subnet: '10.20.0.0/24' }] })] });
+
+  it.each([
+    ['overlay create app', /named `app` already exists/],
+    ['overlay create ingress', /one of Docker's own networks/],
+    ['overlay create new --subnet 10.20.0.128/25', /overlaps 10.20.0.0\/24 of network `app`/],
+    ['overlay create new --subnet 10.30.0.0/24 --gateway 10.31.0.1', /Gateway 10.31.0.1 is outside subnet 10.30.0.0\/24/],
+  ])('%s is refused and creates nothing', async (text, message) => {
+    const swarm = existing();
+    await expect(run(swarm, text)).rejects.toThrow(message);
+    expect(swarm.changes).toEqual([]);
+  });
+
+  it.each([
+    ['overlay create -bad', /<name>/],
+    ['overlay create ok --subnet 10.0.0.0/33', /not a CIDR/],
+    ['overlay create ok --gateway 10.0.0.1', /--gateway needs --subnet/],
+    ['overlay create ok --subnet 10.0.0.0/24 --gateway 10.0.0.300', /not an IP address/],
+  ])('%s is a usage error', (text, message) => {
+    expect(() => parseCommand(text)).toThrow(message);
+  });
+
+  it('creates attachable by default, encrypted when asked, and warns about Windows nodes', async () => {
+    const swarm = new FakeSwarm([manager('m1', { leader: true }), worker('win1', { os: 'windows' })], { networks: [] });
+    const r = await run(swarm, 'overlay create secure --encrypted --subnet 10.40.0.0/24 --gateway 10.40.0.1');
+    const text = renderPlainText(r);
+    expect(swarm.changes).toEqual(['create secure']);
+    expect(text).toMatch(/Attachable:\s+yes/);
+    expect(text).toMatch(/Encrypted:\s+yes/);
+    expect(text).toMatch(/not supported on Windows; tasks on `win1`/);
+  });
+
+  it('dry run changes nothing', async () => {
+    const swarm = existing();
+    const r = await run(swarm, 'overlay create fresh --no-attachable --dry-run');
+    expect(renderPlainText(r)).toMatch(/Would create `fresh` in `prod`: overlay driver, swarm scope; not attachable/);
+    expect(swarm.changes).toEqual([]);
+  });
+});
+
+describe('overlay rm', () => {
+  it('refuses while services use it, and refuses ingress', async () => {
+    const swarm = new FakeSwarm([], { networks: [network('app'), network('ingress', { ingress: true })] });
+    swarm.usage.set('netapp0000000000', { services: ['web'], containers: 3 });
+    await expect(overlayRm(ctx(swarm), { name: 'app' })).rejects.toThrow(/in use by service `web` \(3 containers\)/);
+    await expect(overlayRm(ctx(swarm), { name: 'ingress' })).rejects.toThrow(/routing-mesh/);
+    expect(swarm.changes).toEqual([]);
+  });
+});
+
+describe('overlay check matrix', () => {
+  const tasks = [
+    { id: 't1', nodeId: 'n1', state: 'running', desiredState: 'running', addresses: ['10.0.9.2'] },
+    { id: 't2', nodeId: 'n2', state: 'running', desiredState: 'running', addresses: ['10.0.9.3'] },
+    { id: 't3', nodeId: 'n3', state: 'running', desiredState: 'running', addresses: ['10.0.9.4'] },
+  ];
+  const host = (id: string) => ({ n1: 'a', n2: 'b', n3: 'c' })[id]!;
+  it('marks failed pairs and nodes that never reported', () => {
+    const logs = [
+      'PROBE a 10.0.9.2 ok', 'PROBE a 10.0.9.3 ok', 'PROBE a 10.0.9.4 fail', 'PROBE-DONE a 3',
+      'PROBE b 10.0.9.2 ok', 'PROBE b 10.0.9.3 ok', 'PROBE b 10.0.9.4 ok', 'PROBE-DONE b 3',
+    ].join('\n');
+    const m = buildMatrix(logs, tasks, host);
+    expect(m.failed).toEqual([['a', 'c']]);
+    expect(m.missing).toEqual(['c']);
+    expect(renderMatrix(m).rows).toEqual([
+      ['a', '·', 'ok', 'FAIL'],
+      ['b', 'ok', '·', 'ok'],
+      ['c', '?', '?', '·'],
+    ]);
+  });
+});
