@@ -16,7 +16,7 @@ PROBE_IMAGE=swarm-ops/probe:latest
 TLS_PORT=2376
 CERT_DAYS=30
 PING_TIMEOUT=${SWARM_LAB_PING_TIMEOUT:-60}
-STORAGE_DRIVER=${SWARM_LAB_STORAGE_DRIVER:-vfs}
+STORAGE_DRIVER=${SWARM_LAB_STORAGE_DRIVER:-vfs}   # overlay2 works on this host too
 DOCKERD=${SWARM_LAB_DOCKERD:-/usr/sbin/dockerd}
 CONTAINERD=${SWARM_LAB_CONTAINERD:-/usr/bin/containerd}
 # Debian's 20.10 CLI matches the 20.10 daemon exactly; /usr/local/bin/docker
@@ -116,7 +116,7 @@ node_pids() {
       exe=$(readlink "$p/exe" 2>/dev/null) || continue
       exe=${exe##*/}; exe=${exe% (deleted)}
       [[ $exe =~ ^($LAB_EXES)$ ]] || continue
-      tr '\0' '\n' <"$p/cmdline" 2>/dev/null | grep -q -e "^$dir/" -e "^unix://$dir/" && echo "${p#/proc/}"
+      if grep -qszF -- "$dir/" "$p/cmdline"; then echo "${p#/proc/}"; fi
     done
     for cg in /sys/fs/cgroup/*/"$CG_PREFIX$i" /sys/fs/cgroup/"$CG_PREFIX$i"; do
       if [[ -d $cg ]]; then find "$cg" -name cgroup.procs -exec cat {} + 2>/dev/null; fi
@@ -469,6 +469,10 @@ start_node_daemons() {  # start containerd + dockerd of node i, detached; no wai
   # pull the (tag-referenced) image from a registry before every start, which
   # is slow here and must not leave the lab network anyway.
   mapfile -t args < <(dockerd_args "$i")
+  # extra flags for experiments, e.g. SWARM_LAB_DOCKERD_ARGS="--debug"
+  local extra=()
+  read -r -a extra <<<"${SWARM_LAB_DOCKERD_ARGS:-}"
+  args+=("${extra[@]}")
   setsid -f env -u NOTIFY_SOCKET DOCKER_SERVICE_PREFER_OFFLINE_IMAGE=1 \
     nsenter --net="/run/netns/$ns" -- unshare --uts -- \
     sh -c 'echo $$ >"$1"; hostname "$2"; shift 2; exec "$@"' sh "$dir/dockerd.launch.pid" "$name" "$DOCKERD" "${args[@]}" \
@@ -640,8 +644,11 @@ cmd_start() {
   local i; i=$(node_idx "${1:-}")
   [[ -d $(node_dir "$i") ]] || die "no node $(node_name "$i") in $STATE"
   if ping_unix "$i"; then log "$(node_name "$i") already running"; return 0; fi
-  kill_node "$i"   # clear leftovers of a crash that did not go through `stop`
-  start_node_daemons "$i"
+  local pid; pid=$(cat "$(node_dir "$i")/dockerd.launch.pid" 2>/dev/null || true)
+  if [[ -z $pid ]] || ! pid_alive "$pid"; then
+    kill_node "$i"   # clear leftovers of a crash that did not go through `stop`
+    start_node_daemons "$i"
+  fi                 # else: still starting (a manager without quorum takes up to ~20s)
   wait_ping "$i"
   log "$(node_name "$i") started"
 }
@@ -656,7 +663,7 @@ cmd_link() {
 }
 
 cmd_status() {
-  local i dir pid state role tls
+  local i dir pid state role tls swarm
   [[ -d $STATE ]] || { echo "lab is down ($STATE does not exist)"; return 0; }
   printf '%-8s %-11s %-8s %-8s %-8s %s\n' NODE IP ROLE DOCKERD TLS SWARM
   for i in $(known_nodes); do
@@ -668,7 +675,7 @@ cmd_status() {
         "https://$(node_ip "$i"):$TLS_PORT/_ping" 2>/dev/null || echo fail)
       swarm=$(dk "$i" info --format '{{.Swarm.LocalNodeState}} {{if .Swarm.ControlAvailable}}manager{{end}}' 2>/dev/null || echo '?')
     else
-      pid=$(cat "$dir/dockerd.pid" 2>/dev/null || true)
+      pid=$(cat "$dir/dockerd.launch.pid" 2>/dev/null || true)
       if [[ -n $pid ]] && pid_alive "$pid"; then state=starting; else state=down; fi
       tls=-; swarm=-
     fi
