@@ -246,12 +246,12 @@ kill_node() {
   fi
 }
 
-# Host directories that the daemons create outside the state dir and cannot be
-# told to put elsewhere (plugin discovery, libnetwork's setkey socket, shim
-# sockets). `up` records which did not exist yet; `down` removes those again
-# if they are empty.
+# Host directories that the daemons (and `ip netns`) create outside the state
+# dir and cannot be told to put elsewhere (plugin discovery, libnetwork's setkey
+# socket, shim sockets, netns mount points). `up` records which did not exist
+# yet; `down` removes those again if they are empty.
 HOST_DIRS=(/run/docker/plugins /run/docker/libnetwork /run/docker /run/containerd/s /run/containerd
-           /var/lib/docker/network/files /var/lib/docker/network /var/lib/docker)
+           /var/lib/docker/network/files /var/lib/docker/network /var/lib/docker /run/netns)
 record_host_dirs() {
   local d
   for d in "${HOST_DIRS[@]}"; do [[ -e $d ]] || echo "$d"; done >"$STATE/created-host-dirs"
@@ -273,7 +273,14 @@ remove_lb_files() {
 remove_host_dirs() {
   [[ -s $STATE/created-host-dirs ]] || return 0
   local d
-  while read -r d; do rmdir -- "$d" 2>/dev/null || true; done <"$STATE/created-host-dirs"
+  while read -r d; do
+    # `ip netns add` bind-mounts /run/netns onto itself; undo only if no netns is left
+    if [[ $d == /run/netns ]]; then
+      [[ -z $(ls -A /run/netns 2>/dev/null) ]] || continue
+      while findmnt -rn /run/netns >/dev/null; do umount /run/netns 2>/dev/null || break; done
+    fi
+    rmdir -- "$d" 2>/dev/null || true
+  done <"$STATE/created-host-dirs"
 }
 
 # ----------------------------------------------------------- preconditions --
