@@ -46,6 +46,8 @@ export interface DaemonInfo {
 export interface InfoProbe {
   endpoint: string;
   info?: DaemonInfo;
+  /** the daemon answered `/_ping` even if `/info` did not (a manager whose swarm calls hang without a leader) */
+  daemonUp?: boolean;
   /** why the endpoint did not answer, safe to show */
   error?: string;
 }

@@ -1,4 +1,5 @@
-import { reply } from '../domain/reply.js';
+import { assessQuorum, explainQuorum } from '../domain/quorum.js';
+import { reply, type ReplyPart } from '../domain/reply.js';
 import type { Action } from './types.js';
 import { isQuorumLost, quorumLostStatus, sortNodes } from './status.js';
 
@@ -13,7 +14,15 @@ export const nodes: Action = async (ctx) => {
   }
   const sorted = sortNodes(list);
   const managers = sorted.filter((n) => n.role === 'manager').length;
-  return reply(`Nodes of ${ctx.cluster} (${list.length})`, 'info', [
+  const reachable = sorted.filter((n) => n.manager?.reachability === 'reachable').length;
+  const quorum = assessQuorum(managers, Math.min(reachable, managers));
+  // a manager that has just lost its peers may still answer from its last view
+  const lost: ReplyPart[] =
+    quorum.verdict === 'quorum lost'
+      ? [{ kind: 'text', text: `*Quorum lost:* ${explainQuorum(quorum)} This is the answering manager's last view and may be stale.` }]
+      : [];
+  return reply(`Nodes of ${ctx.cluster} (${list.length})${lost.length ? ': quorum lost' : ''}`, lost.length ? 'error' : 'info', [
+    ...lost,
     {
       kind: 'table',
       noun: 'nodes',

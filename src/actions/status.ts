@@ -146,10 +146,11 @@ function healthyStatus(
   return reply(`Swarm ${cluster}: ${quorum.verdict}`, tone, parts);
 }
 
-/** Without a leader `/nodes` fails; each manager's `/info` still answers and tells who is there. */
+/** Without a leader `/nodes` fails; each manager's `/info` (or at least `/_ping`) still tells who is there. */
 export function quorumLostStatus(cluster: string, probes: InfoProbe[]): Reply {
   const answering = probes.filter((p): p is InfoProbe & { info: DaemonInfo } => Boolean(p.info));
-  if (!answering.length) {
+  const upWithoutInfo = probes.filter((p) => !p.info && p.daemonUp);
+  if (!answering.length && !upWithoutInfo.length) {
     throw new SwarmError(
       'ENDPOINTS_UNREACHABLE',
       `No manager of \`${cluster}\` answered: ${probes.map((p) => `${p.endpoint} (${p.error ?? 'no answer'})`).join('; ')}. ` +
@@ -158,39 +159,45 @@ export function quorumLostStatus(cluster: string, probes: InfoProbe[]): Reply {
   }
   const members = new Map<string, string>();
   for (const p of answering) for (const m of p.info.remoteManagers) members.set(m.nodeId, m.addr);
-  const total = Math.max(members.size, ...answering.map((p) => p.info.managers));
+  // Raft membership when a manager reports it; else the configured endpoints are all we know
+  const known = members.size || Math.max(0, ...answering.map((p) => p.info.managers));
+  const total = Math.max(known, known ? 0 : probes.length);
   const reachableIds = new Set(answering.filter((p) => p.info.localState === 'active').map((p) => p.info.nodeId));
-  const reachable = answering.filter((p) => reachableIds.has(p.info.nodeId));
-  const unreachableAddrs = [...members].filter(([id]) => !reachableIds.has(id)).map(([, addr]) => addr);
-  const quorum = assessQuorum(total, Math.min(reachableIds.size, total));
-  const silent = probes.filter((p) => !p.info);
+  const reachableCount = Math.min(reachableIds.size + upWithoutInfo.length, total);
+  const unreachableAddrs = [...members].filter(([id]) => !reachableIds.has(id)).map(([, addr]) => `Raft address ${addr}`);
+  const silent = probes.filter((p) => !p.info && !p.daemonUp);
+  const quorum = assessQuorum(total, reachableCount);
   const swarmError = answering.map((p) => p.info.error).find(Boolean);
+  const unreachableCount = total - reachableCount;
 
   const parts: ReplyPart[] = [
     {
       kind: 'text',
       text:
         `*Verdict: quorum lost.* No leader can be elected: the swarm can't be changed (no deploys, joins or updates); running services keep running. ` +
-        explainQuorum(quorum),
+        explainQuorum(quorum) +
+        (known ? '' : ` (No manager could report Raft membership, so this counts the ${total} configured manager endpoints.)`),
     },
     {
       kind: 'list',
-      title: `Reachable managers (${reachable.length})`,
-      items: reachable.length ? reachable.map((p) => `\`${p.info.name}\` via ${p.endpoint}`) : ['none'],
+      title: `Reachable managers (${reachableCount})`,
+      items: [
+        ...answering.filter((p) => reachableIds.has(p.info.nodeId)).map((p) => `\`${p.info.name}\` via ${p.endpoint}`),
+        ...upWithoutInfo.map((p) => `${p.endpoint} (daemon answers; its swarm API waits for a leader)`),
+      ],
     },
     {
       kind: 'list',
-      title: `Unreachable managers (${quorum.managers - reachableIds.size})`,
-      items: unreachableAddrs.length ? unreachableAddrs.map((a) => `Raft address ${a}`) : ['(addresses unknown)'],
+      title: `Unreachable managers (${unreachableCount})`,
+      items: unreachableAddrs.length ? unreachableAddrs : silent.map((p) => p.endpoint),
       tone: 'error',
     },
   ];
-  if (silent.length)
-    parts.push({ kind: 'list', title: 'Endpoints that did not answer', items: silent.map((p) => `${p.endpoint}: ${p.error ?? 'no answer'}`) });
+  if (silent.length) parts.push({ kind: 'list', title: 'Endpoints that did not answer', items: silent.map((p) => `${p.endpoint}: ${p.error ?? 'no answer'}`) });
   parts.push({
     kind: 'text',
     text:
-      `Bring back ${quorum.neededForQuorum} of the ${quorum.managers - reachableIds.size} unreachable manager${quorum.managers - reachableIds.size === 1 ? '' : 's'} to restore quorum. ` +
+      `Bring back ${quorum.neededForQuorum} of the ${unreachableCount} unreachable manager${unreachableCount === 1 ? '' : 's'} to restore quorum. ` +
       'If they are gone for good, re-initialise from a surviving manager with `docker swarm init --force-new-cluster`.',
   });
   if (swarmError) parts.push({ kind: 'context', text: `Docker says: ${swarmError}` });

@@ -89,9 +89,14 @@ export function classify(err: unknown): EndpointFailure | undefined {
   return 'unreachable';
 }
 
+const isTimeout = (err: unknown) => {
+  const e = err as DockerErrorLike;
+  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR' || e?.code === 'ETIMEDOUT' || /timed? ?out/i.test(e?.message ?? '');
+};
+
 function describeFailure(kind: EndpointFailure, err: unknown): string {
   const e = err as DockerErrorLike;
-  if (e?.name === 'AbortError' || e?.code === 'ABORT_ERR') return 'timed out';
+  if (isTimeout(err)) return 'timed out';
   if (kind === 'tls') return `TLS failed (${e?.code ?? dockerMessage(err)})`;
   if (kind === 'unreachable') return e?.code ?? dockerMessage(err);
   return dockerMessage(err);
@@ -192,9 +197,12 @@ export class DockerSwarm implements SwarmPort {
         this.activeEndpoint = ep.url;
         return result;
       } catch (err) {
-        const kind = classify(err);
+        let kind = classify(err);
         if (!kind) throw err;
-        failures.push({ ep, kind, why: describeFailure(kind, err) });
+        // Without a leader, a manager's swarm calls hang until a deadline while the daemon
+        // itself still answers: a time-out from a live daemon means "no leader", not "down".
+        if (kind === 'unreachable' && isTimeout(err) && (await this.answersPing(ep))) kind = 'no-leader';
+        failures.push({ ep, kind, why: kind === 'no-leader' && isTimeout(err) ? 'swarm API timed out (daemon up)' : describeFailure(kind, err) });
       }
     }
     const list = failures.map((f) => `${f.ep.url}: ${f.why}`).join('; ');
@@ -217,6 +225,13 @@ export class DockerSwarm implements SwarmPort {
     );
   }
 
+  private answersPing(ep: Endpoint): Promise<boolean> {
+    return this.ping(ep, AbortSignal.timeout(1000)).then(
+      () => true,
+      () => false,
+    );
+  }
+
   async listNodes(): Promise<SwarmNode[]> {
     const raw = await this.call((d, abortSignal) => d.listNodes({ abortSignal } as object));
     return (raw as unknown as DockerNode[]).map(toSwarmNode);
@@ -233,12 +248,14 @@ export class DockerSwarm implements SwarmPort {
     return Promise.all(
       this.endpoints.map(async (ep): Promise<InfoProbe> => {
         const signal = AbortSignal.timeout(this.probeTimeoutMs);
+        const up = this.ping(ep, signal).then(() => true, () => false);
         try {
           const { docker, certExpiresAt } = await this.client(ep, signal);
           const raw = await infoOf(docker, signal);
-          return { endpoint: ep.url, info: toDaemonInfo(ep.url, raw as DockerInfo, certExpiresAt) };
+          return { endpoint: ep.url, daemonUp: true, info: toDaemonInfo(ep.url, raw as DockerInfo, certExpiresAt) };
         } catch (err) {
-          return { endpoint: ep.url, error: describeFailure(classify(err) ?? 'unreachable', err) };
+          const daemonUp = await up;
+          return { endpoint: ep.url, daemonUp, error: daemonUp ? 'daemon up, but /info did not answer in time' : describeFailure(classify(err) ?? 'unreachable', err) };
         }
       }),
     );
@@ -499,6 +516,8 @@ export class DockerSwarm implements SwarmPort {
           Resources: { Limits: { MemoryBytes: 32 * 1024 * 1024 } },
         },
         Mode: { Global: {} },
+        // DNS round robin: the probe needs no virtual IP (and IPVS may be absent)
+        EndpointSpec: { Mode: 'dnsrr' },
         abortSignal,
       } as object),
     )) as unknown as { ID?: string; id?: string };

@@ -286,8 +286,23 @@ remove_host_dirs() {
 # ----------------------------------------------------------- preconditions --
 require_root() { [[ $(id -u) == 0 ]] || die "must run as root (network namespaces, mounts, dockerd)"; }
 
+# A newcomer's fresh Debian machine has none of this yet: install it (root
+# only, Debian's own packages) unless SWARM_LAB_NO_INSTALL=1.
+LAB_PACKAGES="docker.io busybox-static iproute2 openssl util-linux curl"
+ensure_packages() {
+  local missing=0 c
+  for c in "$DOCKERD" "$CONTAINERD" "$DOCKER_CLI" "$BUSYBOX"; do [[ -x $c ]] || missing=1; done
+  for c in runc ip openssl nsenter unshare setsid curl findmnt ss; do command -v "$c" >/dev/null || missing=1; done
+  [[ $missing == 1 && ${SWARM_LAB_NO_INSTALL:-0} != 1 ]] || return 0
+  command -v apt-get >/dev/null || return 0
+  log "installing Debian packages the lab needs: $LAB_PACKAGES"
+  DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $LAB_PACKAGES >/dev/null
+}
+
 preflight() {
   require_root
+  ensure_packages
   local c
   for c in "$DOCKERD" "$CONTAINERD" "$DOCKER_CLI"; do
     [[ -x $c ]] || die "$c not found - apt-get install -y docker.io (or set SWARM_LAB_DOCKERD/_CONTAINERD/_DOCKER_CLI)"
