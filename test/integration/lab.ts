@@ -42,3 +42,34 @@ export function labProblem(): string | undefined {
   if (!existsSync('/usr/sbin/dockerd') && !existsSync('/usr/bin/apt-get')) return 'dockerd is missing and apt-get is not available to install docker.io';
   return undefined;
 }
+
+/** The node's swarm state as its own daemon sees it: inactive | active | pending | error | locked. */
+export function swarmState(node: string): string {
+  return docker(node, 'info', '--format', '{{.Swarm.LocalNodeState}}');
+}
+
+export function joinToken(kind: 'worker' | 'manager'): string {
+  return docker('lab-n1', 'swarm', 'join-token', '-q', kind);
+}
+
+/** Puts the spare nodes back out of the swarm, whatever an earlier test did with them. */
+export function resetSpares(lab: Lab): void {
+  for (const node of lab.nodes.filter((n) => n.role === 'spare')) {
+    if (swarmState(node.name) === 'inactive') continue;
+    const id = docker(node.name, 'info', '--format', '{{.Swarm.NodeID}}');
+    try {
+      docker('lab-n1', 'node', 'demote', id);
+    } catch {
+      /* a worker already */
+    }
+    docker(node.name, 'swarm', 'leave', '--force');
+    for (let i = 0; i < 30; i++) {
+      try {
+        docker('lab-n1', 'node', 'rm', '--force', id);
+        break;
+      } catch {
+        execFileSync('sleep', ['1']);
+      }
+    }
+  }
+}
