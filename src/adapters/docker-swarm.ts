@@ -464,18 +464,27 @@ export class DockerSwarm implements SwarmPort {
   }
 
   async networkUsage(id: string): Promise<NetworkUsage> {
-    const raw = await this.call((d, signal) =>
-      dial<{ Containers?: Record<string, unknown> | null; Services?: Record<string, { Tasks?: unknown[] | null }> | null }>(d, {
+    // services that name the network in their spec (even before a task runs) ...
+    const specs = (await this.call((d, abortSignal) => d.listServices({ abortSignal } as object))) as unknown as Array<{
+      Spec?: { Name?: string; TaskTemplate?: { Networks?: Array<{ Target?: string }> }; Networks?: Array<{ Target?: string }> };
+    }>;
+    const net = await this.call((d, signal) =>
+      dial<{ Name?: string; Containers?: Record<string, unknown> | null; Services?: Record<string, { Tasks?: unknown[] | null }> | null }>(d, {
         path: `/networks/${id}`,
         method: 'GET',
         query: { verbose: true },
         signal,
       }),
     );
-    const services = Object.keys(raw.Services ?? {}).filter(Boolean);
-    const tasks = Object.values(raw.Services ?? {}).reduce((n, s) => n + (s.Tasks?.length ?? 0), 0);
-    const local = Object.keys(raw.Containers ?? {}).filter((k) => !k.startsWith('lb-') && k !== 'ingress-sbox').length;
-    return { services, containers: Math.max(tasks, local) };
+    const targets = new Set([id, net.Name ?? '']);
+    const named = specs
+      .filter((s) => [...(s.Spec?.TaskTemplate?.Networks ?? []), ...(s.Spec?.Networks ?? [])].some((n) => targets.has(n.Target ?? '')))
+      .map((s) => s.Spec?.Name ?? '?');
+    // ... and what the swarm sees attached: tasks of services, standalone containers on the answering manager
+    const attached = Object.keys(net.Services ?? {}).filter(Boolean);
+    const tasks = Object.values(net.Services ?? {}).reduce((n, s) => n + (s.Tasks?.length ?? 0), 0);
+    const local = Object.keys(net.Containers ?? {}).filter((k) => !k.startsWith('lb-') && k !== 'ingress-sbox').length;
+    return { services: [...new Set([...named, ...attached])].sort(), containers: Math.max(tasks, local) };
   }
 
   async updateNode(id: string, change: { role?: NodeRole; availability?: Availability }): Promise<void> {
