@@ -13,7 +13,25 @@ class Client {
 module.exports = { Client };
 `;
 
+// Bolt's App module loads every receiver, and so Socket Mode (with undici)
+// and Express, though the slack function only uses AwsLambdaReceiver. Both
+// are constructed only when those receivers are, so stubs that explain
+// themselves keep about 1.5 MB of code out of the acknowledgement path.
+const unusedReceiverDeps = `
+function unused() {
+  throw new Error('swarm-ops bundles Bolt with AwsLambdaReceiver only; Socket Mode and Express receivers are not included');
+}
+module.exports = new Proxy(unused, { get: (target, key) => (key === '__esModule' ? false : key === 'default' ? unused : unused) });
+`;
+
 module.exports = [
+  {
+    name: 'no-unused-bolt-receivers',
+    setup(build) {
+      build.onResolve({ filter: /^(@slack\/socket-mode|express)$/ }, (args) => ({ path: args.path, namespace: 'unused-receiver' }));
+      build.onLoad({ filter: /.*/, namespace: 'unused-receiver' }, () => ({ contents: unusedReceiverDeps, loader: 'js' }));
+    },
+  },
   {
     name: 'no-ssh2',
     setup(build) {

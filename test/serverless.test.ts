@@ -6,7 +6,10 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { slashCommandEvent } from './support/slack-requests.js';
+import { startLambdaStandIn, startSsmStandIn } from './support/stand-ins.js';
 
 let dir = '';
 let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
@@ -98,5 +101,42 @@ describe('npx serverless package (offline)', () => {
     expect(slackMap).not.toContain('node_modules/docker-modem/');
     expect(slackMap).not.toContain('src/render/block-kit.ts');
     expect(zipFile('worker', 'src/handlers/worker.js.map')).toContain('node_modules/dockerode/');
+  });
+
+  it('the packaged slack handler verifies, acknowledges and hands the job to the worker', async () => {
+    const ssm = await startSsmStandIn([
+      { name: '/swarm-ops/pkg/slack/signing-secret', type: 'SecureString', value: 'pkg-secret' },
+      { name: '/swarm-ops/pkg/slack/bot-token', type: 'SecureString', value: 'xoxb-pkg' },
+      { name: '/swarm-ops/pkg/slack/bot-user-id', type: 'String', value: 'U0BOT' },
+      { name: '/swarm-ops/pkg/policy', type: 'String', value: JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: [], approver: [] } }) },
+    ]);
+    const lambda = await startLambdaStandIn();
+    try {
+      Object.assign(process.env, {
+        SSM_PREFIX: '/swarm-ops/pkg',
+        WORKER_FUNCTION_NAME: 'swarm-ops-pkg-worker',
+        AWS_REGION: 'eu-west-1',
+        AWS_ACCESS_KEY_ID: 'pkg',
+        AWS_SECRET_ACCESS_KEY: 'pkg',
+        AWS_ENDPOINT_URL_SSM: ssm.url,
+        AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+      });
+      const out = path.join(dir, 'unzipped-slack');
+      execFileSync('unzip', ['-qo', path.join(dir, 'slack.zip'), '-d', out]);
+      const { handler } = createRequire(import.meta.url)(path.join(out, 'src/handlers/slack.js')) as {
+        handler: (e: unknown, c: unknown) => Promise<{ statusCode: number; body: string }>;
+      };
+      const res = await handler(slashCommandEvent({ text: 'status', secret: 'pkg-secret', responseUrl: 'https://hooks.slack.test/r/1' }), {});
+      expect(res.statusCode).toBe(200);
+      expect(JSON.parse(res.body)).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Working on `\/swarm status` for `prod`/) });
+      expect(lambda.invocations).toEqual([
+        expect.objectContaining({ functionName: 'swarm-ops-pkg-worker', invocationType: 'Event', payload: expect.objectContaining({ kind: 'command', command: 'status' }) }),
+      ]);
+      const forged = await handler(slashCommandEvent({ text: 'status', secret: 'pkg-secret', forgeWith: 'x', responseUrl: 'https://hooks.slack.test/r/2' }), {});
+      expect(forged.statusCode).toBe(401);
+      expect(lambda.invocations.length).toBe(1);
+    } finally {
+      await Promise.all([ssm.close(), lambda.close()]);
+    }
   });
 });
