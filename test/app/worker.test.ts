@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import { createWorker } from '../../src/app/worker.js';
+import { APPROVE_ACTION, DENY_ACTION } from '../../src/domain/approval.js';
+import { SwarmError } from '../../src/errors.js';
+import { FakeSwarm, daemonInfo, manager, worker } from '../support/fixtures.js';
+import { credentials, FakeAudit, FakeChat, MemoryLog, policies } from '../support/fakes.js';
+
+const NOW = new Date('2026-11-21T10:00:00Z');
+
+function setup(swarm = new FakeSwarm([manager('m1', { leader: true }), manager('m2'), manager('m3'), worker('w1')], { info: daemonInfo() })) {
+  const chat = new FakeChat();
+  const audit = new FakeAudit();
+  const log = new MemoryLog();
+  const creds = credentials();
+  let now = NOW;
+  const run = createWorker({
+    policies: policies(),
+    credentials: creds,
+    swarmFor: () => swarm,
+    chat,
+    audit,
+    log,
+    clock: { now: () => now },
+    signingSecret: async () => 'secret',
+  });
+  return { run, chat, audit, log, swarm, creds, later: (ms: number) => (now = new Date(NOW.getTime() + ms)) };
+}
+
+const job = (text: string, user = 'U0OPS', requestId = 'req1') => ({
+  kind: 'command', requestId, text, command: text.split(' ')[0], cluster: 'prod', user, channel: 'C0OPS', responseUrl: 'https://hooks.slack.test/r', issuedAt: NOW.toISOString(),
+});
+
+const buttonValue = (chat: FakeChat) =>
+  (chat.posts.at(-1)!.message.blocks.find((b) => b['type'] === 'actions')!['elements'] as Array<{ action_id: string; value: string }>).find((e) => e.action_id === APPROVE_ACTION)!.value;
+
+const click = (value: string, user: string, decision: 'approve' | 'deny' = 'approve') => ({
+  kind: 'decision', requestId: `click-${user}`, decision, value, user, channel: 'C0OPS', messageTs: '1.0001', responseUrl: 'https://hooks.slack.test/click',
+});
+
+describe('worker', () => {
+  it('posts a result to the channel and audits nothing for a read', async () => {
+    const { run, chat, audit } = setup();
+    await run(job('status', 'U0VIEW'));
+    expect(chat.responses[0]!.message.response_type).toBe('in_channel');
+    expect(chat.responses[0]!.message.text).toMatch(/Swarm prod: healthy/);
+    expect(audit.events).toEqual([]);
+  });
+
+  it('audits a change with its outcome and duration', async () => {
+    const { run, audit, swarm } = setup();
+    await run(job('rotate worker'));
+    expect(swarm.changes).toEqual(['rotate worker']);
+    expect(audit.events).toEqual([expect.objectContaining({ outcome: 'succeeded', command: 'rotate worker', cluster: 'prod', user: 'U0OPS', requestId: 'req1', durationMs: expect.any(Number) })]);
+  });
+
+  it('repeated delivery of the same job acts once', async () => {
+    const { run, swarm, chat } = setup();
+    await run(job('rotate worker'));
+    await run(job('rotate worker'));
+    expect(swarm.changes).toEqual(['rotate worker']);
+    expect(chat.responses.at(-1)!.message.text).toMatch(/already done/);
+  });
+
+  it('re-checks the role: a policy change since the ingress wins', async () => {
+    const { run, chat, audit, swarm } = setup();
+    await run(job('rotate worker', 'U0VIEW'));
+    expect(chat.responses[0]!.message.response_type).toBe('ephemeral');
+    expect(chat.responses[0]!.message.text).toMatch(/operator/);
+    expect(audit.events[0]).toMatchObject({ outcome: 'refused' });
+    expect(swarm.changes).toEqual([]);
+  });
+
+  it('shows a generic line with the request id for unexpected errors and logs the cause', async () => {
+    const swarm = new FakeSwarm([]);
+    swarm.listNodes = async () => Promise.reject(new TypeError('boom SWMTKN-1-abcdefghijklmnopqrstuvwxyz0123456789'));
+    const { run, chat, log } = setup(swarm);
+    await run(job('status', 'U0VIEW'));
+    expect(chat.responses[0]!.message.text).toMatch(/Something went wrong on our side. Quote request id `req1`/);
+    const logged = JSON.stringify(log.lines);
+    expect(logged).toContain('boom');
+    expect(logged).not.toMatch(/SWMTKN-1-abc/);
+  });
+
+  it('drops the cached credentials once on a TLS failure and tries again', async () => {
+    const swarm = new FakeSwarm([manager('m1', { leader: true })], { info: daemonInfo() });
+    let calls = 0;
+    const real = swarm.listNodes.bind(swarm);
+    swarm.listNodes = async () => (++calls === 1 ? Promise.reject(new SwarmError('TLS', 'TLS to the managers failed')) : real());
+    const { run, chat, creds } = setup(swarm);
+    await run(job('status', 'U0VIEW'));
+    expect(creds.invalidated).toEqual(['prod']);
+    expect(chat.responses[0]!.message.text).toMatch(/Swarm prod/);
+  });
+
+  it('ignores a malformed job, logging why', async () => {
+    const { run, chat, log } = setup();
+    await run({ kind: 'command', text: 'status' });
+    expect(chat.responses).toEqual([]);
+    expect(log.lines[0]).toMatchObject({ level: 'error', message: 'rejected a malformed job' });
+  });
+
+  describe('two-person rule', () => {
+    const withSpare = () => {
+      const s = new FakeSwarm([manager('m1', { leader: true }), manager('m2'), manager('m3')], { info: daemonInfo() });
+      s.daemons.set('tcp://10.0.0.9:2376', daemonInfo({ name: 'new-mgr', localState: 'inactive', endpoint: 'tcp://10.0.0.9:2376' }));
+      return setup(s);
+    };
+
+    it('posts an approval request with signed buttons, tells the requester, audits the request', async () => {
+      const { run, chat, audit, swarm } = withSpare();
+      await run(job('join manager tcp://10.0.0.9:2376'));
+      expect(chat.posts[0]!.channel).toBe('C0OPS');
+      const blocks = JSON.stringify(chat.posts[0]!.message.blocks);
+      expect(blocks).toMatch(/Approval needed: join new-mgr to prod as a manager/);
+      expect(blocks).toMatch(/4 managers is an even number/);
+      expect(blocks).toContain(APPROVE_ACTION);
+      expect(blocks).toContain(DENY_ACTION);
+      expect(chat.responses[0]!.message).toMatchObject({ response_type: 'ephemeral', text: expect.stringMatching(/Approval requested/) });
+      expect(audit.events).toEqual([expect.objectContaining({ outcome: 'requested' })]);
+      expect(swarm.changes).toEqual([]);
+    });
+
+    it('refuses the requester\'s own approval and a non-approver; runs once for an approver; a second click does nothing', async () => {
+      const { run, chat, audit, swarm } = withSpare();
+      await run(job('join manager tcp://10.0.0.9:2376'));
+      const value = buttonValue(chat);
+      await run(click(value, 'U0OPS'));
+      expect(chat.responses.at(-1)!.message).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/can't approve your own request/) });
+      await run(click(value, 'U0VIEW'));
+      expect(chat.responses.at(-1)!.message.text).toMatch(/Only an approver can approve/);
+      expect(swarm.changes).toEqual([]);
+
+      await run(click(value, 'U0APPROVE'));
+      expect(swarm.changes).toEqual(['join manager tcp://10.0.0.9:2376', 'rotate manager']);
+      expect(chat.updates.at(-1)!.message.text).toMatch(/Approved and done: new-mgr joined prod as a manager/);
+      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).not.toContain('"actions"');
+      expect(audit.events.map((e) => e.outcome)).toEqual(['requested', 'refused', 'refused', 'approved', 'succeeded']);
+
+      await run(click(value, 'U0APPROVE'));
+      expect(chat.responses.at(-1)!.message.text).toMatch(/already been decided/);
+      expect(swarm.changes.length).toBe(2);
+    });
+
+    it('refuses after the request expires', async () => {
+      const { run, chat, audit, swarm, later } = withSpare();
+      await run(job('join manager tcp://10.0.0.9:2376'));
+      later(16 * 60_000);
+      await run(click(buttonValue(chat), 'U0APPROVE'));
+      expect(chat.responses.at(-1)!.message.text).toMatch(/expired at 10:15 UTC/);
+      expect(chat.updates.at(-1)!.message.text).toMatch(/Expired/);
+      expect(audit.events.at(-1)).toMatchObject({ outcome: 'expired' });
+      expect(swarm.changes).toEqual([]);
+    });
+
+    it('lets the requester withdraw with Deny, recorded as such', async () => {
+      const { run, chat, audit, swarm } = withSpare();
+      await run(job('join manager tcp://10.0.0.9:2376'));
+      await run(click(buttonValue(chat), 'U0OPS', 'deny'));
+      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Withdrawn by the requester/);
+      expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied' });
+      expect(swarm.changes).toEqual([]);
+    });
+
+    it('a dry run of a manager-level change needs no approval and changes nothing', async () => {
+      const { run, chat, swarm } = withSpare();
+      await run(job('join manager tcp://10.0.0.9:2376 --dry-run'));
+      expect(chat.posts).toEqual([]);
+      expect(chat.responses[0]!.message.text).toMatch(/Dry run: would join new-mgr to prod as a manager/);
+      expect(swarm.changes).toEqual([]);
+    });
+  });
+});
