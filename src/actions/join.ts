@@ -80,11 +80,23 @@ export const join =
         ],
       },
     ];
+    let tone: 'ok' | 'warn' = 'ok';
     if (ctx.policy.rotateAfterJoin) {
       // the token just used may have leaked along the way: it dies now
-      const { rotated } = await ctx.swarm.rotateJoinTokens([role]);
-      done.push({ kind: 'context', text: rotated.includes(role) ? `The ${role} join token used for this join has been rotated.` : `Rotating the ${role} join token reported no change.` });
+      try {
+        const { rotated } = await ctx.swarm.rotateJoinTokens([role]);
+        done.push({ kind: 'context', text: rotated.includes(role) ? `The ${role} join token used for this join has been rotated.` : `Rotating the ${role} join token reported no change.` });
+      } catch (err) {
+        // the join itself succeeded; say so, and what is left to do
+        tone = 'warn';
+        done.push({
+          kind: 'list',
+          title: 'Token not rotated',
+          tone: 'warn',
+          items: [`The join succeeded, but rotating the ${role} join token failed (${err instanceof Error ? err.message : String(err)}). Run \`/swarm rotate ${role}\`.`],
+        });
+      }
     }
     if (ctx.approval) done.push({ kind: 'context', text: `Requested by <@${ctx.user}>, approved by <@${ctx.approval.approver}>.` });
-    return reply(`${node.hostname} joined ${ctx.cluster} as a ${role}`, 'ok', [...parts, ...done]);
+    return reply(`${node.hostname} joined ${ctx.cluster} as a ${role}`, tone, [...parts, ...done]);
   };

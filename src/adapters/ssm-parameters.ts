@@ -62,9 +62,13 @@ export class SsmParameters implements CredentialStore, PolicyStore {
     return { signingSecret: v['slack/signing-secret']!, botToken: v['slack/bot-token']!, botUserId: v['slack/bot-user-id']! };
   }
 
+  private parsed?: { raw: string; policy: Policy };
+
   async policy(): Promise<Policy> {
-    const v = await this.get(['policy']);
-    return parsePolicy(v['policy']!);
+    const raw = (await this.get(['policy']))['policy']!;
+    // parsed once per value, not once per request
+    if (this.parsed?.raw !== raw) this.parsed = { raw, policy: parsePolicy(raw) };
+    return this.parsed.policy;
   }
 
   async clusterCredentials(cluster: string): Promise<ClusterCredentials> {

@@ -125,7 +125,8 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
     const receiver = new AwsLambdaReceiver({ signingSecret, logLevel: LogLevel.WARN });
     // authorize with the stored bot user id, so no auth.test call is made on a cold start
     const app = new App({ receiver, authorize: async () => ({ botToken, botUserId }), logLevel: LogLevel.WARN });
-    app.command('/swarm', async ({ command, ack }) => {
+    // `/swarm`, or a per-stage name such as `/swarm-staging`
+    app.command(/^\/swarm(-[a-z0-9-]+)?$/, async ({ command, ack }) => {
       await ack(await acceptCommand(deps, command));
     });
     app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`) }, async ({ ack, body, action }) => {

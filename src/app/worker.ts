@@ -52,7 +52,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (!action) throw new Error(`no action for ${parsed.name}`);
     const run = async () => {
       const ctx: ActionContext = {
-        swarm: await swarmOf(x.cluster),
+        swarm: parsed.spec.offline ? offlineSwarm : await swarmOf(x.cluster),
         policy,
         cluster: x.cluster,
         user: x.user,
@@ -250,6 +250,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
   };
 }
+
+/** What offline commands (help) get instead of a swarm: they must not touch it. */
+const offlineSwarm = new Proxy({} as SwarmPort, {
+  get: (_, prop) => {
+    if (prop === 'then') return undefined;
+    throw new Error(`an offline command used the swarm (${String(prop)})`);
+  },
+});
 
 const base = (job: CommandJob) => ({ requestId: job.requestId, user: job.user, command: job.text.slice(0, 200), cluster: job.cluster });
 

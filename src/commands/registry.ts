@@ -24,6 +24,8 @@ export interface CommandSpec<S extends z.ZodTypeAny = z.ZodTypeAny> {
   needsApproval: boolean;
   /** a longer explanation for `help <command>` */
   details?: string;
+  /** answered without talking to any swarm (no credentials are loaded) */
+  offline?: boolean;
 }
 
 const common = { cluster: z.string().optional(), 'dry-run': z.boolean().optional() };
@@ -49,6 +51,7 @@ export const COMMANDS = [
     role: 'viewer',
     mutating: false,
     needsApproval: false,
+    offline: true,
   }),
   define({
     name: 'status',

@@ -92,6 +92,14 @@ describe('worker', () => {
     expect(chat.responses[0]!.message.text).toMatch(/Swarm prod/);
   });
 
+  it('answers help without loading any cluster credentials', async () => {
+    const { run, chat, creds } = setup();
+    creds.clusterCredentials = async () => Promise.reject(new Error('no credentials should be read for help'));
+    await run(job('help overlay', 'U0VIEW'));
+    expect(chat.responses[0]!.message.response_type).toBe('ephemeral');
+    expect(JSON.stringify(chat.responses[0]!.message.blocks)).toContain('/swarm overlay create <name>');
+  });
+
   it('ignores a malformed job, logging why', async () => {
     const { run, chat, log } = setup();
     await run({ kind: 'command', text: 'status' });
