@@ -24,7 +24,25 @@ function unused() {
 module.exports = new Proxy(unused, { get: (target, key) => (key === '__esModule' ? false : key === 'default' ? unused : unused) });
 `;
 
+// The bundles are CommonJS, but this repository's package.json says
+// "type": "module"; serverless-offline loads them from inside the repo, where
+// Node would then read them as ES modules. A package.json beside them says what
+// they are.
+const fs = require('node:fs');
+const path = require('node:path');
+const commonjsMarker = {
+  name: 'commonjs-marker',
+  setup(build) {
+    build.onEnd(() => {
+      const outdir = build.initialOptions.outdir ?? path.dirname(build.initialOptions.outfile ?? '.');
+      fs.mkdirSync(outdir, { recursive: true });
+      fs.writeFileSync(path.join(outdir, 'package.json'), '{ "type": "commonjs" }\n');
+    });
+  },
+};
+
 module.exports = [
+  commonjsMarker,
   {
     name: 'no-unused-bolt-receivers',
     setup(build) {
