@@ -27,7 +27,7 @@ export interface Audit {
 export function createAudit({ chat, log }: { chat: ChatPort; log: Log }): Audit {
   return {
     async record(event, auditChannel) {
-      const safe = { ...event, detail: redactSecrets(event.detail) };
+      const safe = JSON.parse(redactSecrets(JSON.stringify(event))) as AuditEvent;
       log.info('audit', { audit: safe });
       const fields: Array<[string, string]> = [
         ['Who', mention(safe.user)],

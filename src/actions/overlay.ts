@@ -10,12 +10,15 @@ const PREDEFINED = new Set(['bridge', 'host', 'none', 'ingress', 'docker_gwbridg
 
 export const isSwarmOverlay = (n: SwarmNetwork) => n.scope === 'swarm' && n.driver === 'overlay';
 
-/** An overlay by exact name, or by a unique ID prefix. */
+/** Docker's short ID: a shorter prefix could pick a network nobody meant. */
+const MIN_ID_PREFIX = 12;
+
+/** An overlay by exact name, or by a unique ID prefix of at least 12 characters. */
 export async function findOverlay(swarm: SwarmPort, ref: string): Promise<SwarmNetwork> {
   const overlays = (await swarm.listNetworks()).filter(isSwarmOverlay);
   const exact = overlays.find((n) => n.name === ref) ?? overlays.find((n) => n.id === ref);
   if (exact) return exact;
-  const byId = overlays.filter((n) => n.id.startsWith(ref));
+  const byId = ref.length >= MIN_ID_PREFIX ? overlays.filter((n) => n.id.startsWith(ref)) : [];
   if (byId.length === 1) return byId[0]!;
   const hint = didYouMean(ref, overlays.map((n) => n.name));
   throw new UserFacingError(

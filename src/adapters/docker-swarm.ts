@@ -51,6 +51,12 @@ const OUT_OF_SEQUENCE = /update out of sequence/i;
 const OP_LABEL = 'swarm-ops.operation';
 const OP_RETENTION_MS = 7 * 86_400_000;
 
+/** A config name for an operation key: readable when short, a hash when it would not fit Docker's 64 characters. */
+export function operationName(key: string): string {
+  const plain = `swarm-ops.op.${key}`.replace(/[^a-zA-Z0-9_.-]/g, '-');
+  return plain.length <= 64 && /[a-zA-Z0-9]$/.test(plain) ? plain : `swarm-ops.op.${createHash('sha256').update(key).digest('hex').slice(0, 40)}`;
+}
+
 const compareVersions = (a: string, b: string) => {
   const [a1 = 0, a2 = 0] = a.split('.').map(Number);
   const [b1 = 0, b2 = 0] = b.split('.').map(Number);
@@ -395,7 +401,7 @@ export class DockerSwarm implements SwarmPort {
   }
 
   async claimOperation(key: string, description: string): Promise<boolean> {
-    const name = `swarm-ops.op.${key}`.replace(/[^a-zA-Z0-9_.-]/g, '-').slice(0, 64).replace(/[-_.]+$/, '');
+    const name = operationName(key);
     try {
       await this.call((d, abortSignal) =>
         d.createConfig({

@@ -5,7 +5,7 @@ import type { Log } from '../log.js';
 import type { Clock, ClusterCredentials, CredentialStore, PolicyStore, SwarmPort } from '../ports.js';
 
 /** The EventBridge scheduled event, reduced to what keys a run. */
-const ScheduledEvent = z.object({ id: z.string().min(1).default('manual'), time: z.string().optional() }).passthrough();
+const ScheduledEvent = z.object({ id: z.string().min(1).optional(), time: z.string().optional() }).passthrough();
 
 export interface RotationDeps {
   policies: PolicyStore;
@@ -28,7 +28,9 @@ export interface RotationResult {
  */
 export function createScheduledRotation(deps: RotationDeps) {
   return async (rawEvent: unknown): Promise<RotationResult[]> => {
-    const event = ScheduledEvent.parse(rawEvent ?? {});
+    const parsedEvent = ScheduledEvent.parse(rawEvent ?? {});
+    // EventBridge gives each tick an id; a hand-run invoke without one is its own tick
+    const event = { ...parsedEvent, id: parsedEvent.id ?? `manual-${deps.clock.now().toISOString()}` };
     const policy = await deps.policies.policy();
     const results: RotationResult[] = [];
     for (const [cluster, settings] of Object.entries(policy.clusters)) {
@@ -41,6 +43,7 @@ export function createScheduledRotation(deps: RotationDeps) {
         // EventBridge may deliver one schedule tick twice; the swarm remembers the tick's id
         if (!(await swarm.claimOperation(`sched-${cluster}-${event.id}`, command))) {
           result = { cluster, outcome: 'skipped', detail: `Schedule event ${event.id} was already handled.` };
+          deps.log.info('scheduled rotation already done for this tick', { cluster, tick: event.id });
         } else {
           const { rotated } = await swarm.rotateJoinTokens(settings.rotate);
           result = { cluster, outcome: 'succeeded', detail: `Rotated the ${rotated.join(' and ') || 'no'} join token(s).` };

@@ -84,8 +84,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     return errorReply(`Something went wrong on our side. Quote request id \`${ctx.requestId}\` to your platform team.`);
   }
 
-  const respond = (url: string, r: Reply, extra: { replace_original?: boolean } = {}) =>
-    chat.respond(url, { response_type: r.visibility, ...extra, ...renderBlockKit(r) });
+  /** Delivery to Slack never changes what happened or what is audited: a failure is logged. */
+  const respond = async (url: string, r: Reply, extra: { replace_original?: boolean } = {}) => {
+    try {
+      await chat.respond(url, { response_type: r.visibility, ...extra, ...renderBlockKit(r) });
+    } catch (err) {
+      log.error('could not post to the response URL', { error: describeError(err) });
+    }
+  };
 
   async function audit(policy: Policy | undefined, event: Omit<AuditEvent, 'at'>) {
     const p = policy ?? (await deps.policies.policy());
@@ -139,14 +145,13 @@ export function createWorker(deps: WorkerDeps): Worker {
         await audit(policy, { ...base(job), outcome: 'requested', detail: out.result.title, durationMs: Date.now() - started });
         return;
       }
-      await respond(job.responseUrl, out.result);
       log.info('command done', { ...logCtx, ms: Date.now() - started });
       if (parsed.spec.mutating) {
         await audit(policy, { ...base(job), outcome: dryRun ? 'dry-run' : 'succeeded', detail: out.result.title, durationMs: Date.now() - started });
       }
+      await respond(job.responseUrl, out.result);
     } catch (err) {
       const failure = failureReply(err, logCtx);
-      await respond(job.responseUrl, failure);
       const mutating = (parsed ?? tryParse(job.text))?.spec.mutating;
       if (mutating) {
         await audit(policy, {
@@ -154,8 +159,9 @@ export function createWorker(deps: WorkerDeps): Worker {
           outcome: isUserFacing(err) ? 'refused' : 'failed',
           detail: isUserFacing(err) ? err.message : 'internal error (see logs)',
           durationMs: Date.now() - started,
-        });
+        }).catch((e) => log.error('audit failed', { requestId: job.requestId, error: describeError(e) }));
       }
+      await respond(job.responseUrl, failure);
     }
   }
 

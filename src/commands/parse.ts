@@ -90,6 +90,13 @@ export function parseCommand(text: string): ParsedCommand {
   if (text.length > MAX_INPUT_LENGTH) {
     throw new UsageError(`That command is ${text.length} characters long; the limit is ${MAX_INPUT_LENGTH}. Type \`/swarm help\` for the commands.`);
   }
+  if (/SWMTKN-/i.test(text)) {
+    // never echoed: the message must not carry the token on
+    throw new UsageError(
+      'That command contains what looks like a swarm join token. Tokens never go through Slack: swarm-ops reads them itself. ' +
+        'Treat this one as leaked and run `/swarm rotate both`.',
+    );
+  }
   const tokens = tokenize(text.trim());
   if (tokens.length === 0) return parseCommand('help');
   const { spec, rest } = findSpec(tokens);

@@ -9,11 +9,13 @@ import { parseEnv } from '../config/env.js';
 /** The `slack` function's wiring: SSM and Lambda only; no Docker, no renderers. */
 export function composeIngress(env: NodeJS.ProcessEnv = process.env): SlackHandler {
   const config = parseEnv(env, ['SSM_PREFIX', 'WORKER_FUNCTION_NAME']);
-  const params = new SsmParameters(new SSMClient({}), config.SSM_PREFIX);
+  // the acknowledgement has 3 s in all: no SDK call may wait or retry long
+  const quick = { maxAttempts: 2, requestHandler: { connectionTimeout: 500, requestTimeout: 1200 } };
+  const params = new SsmParameters(new SSMClient(quick), config.SSM_PREFIX);
   return createSlackHandler({
     secrets: () => params.slackSecrets(),
     policies: params,
-    queue: new LambdaQueue(new LambdaClient({}), config.WORKER_FUNCTION_NAME!),
+    queue: new LambdaQueue(new LambdaClient(quick), config.WORKER_FUNCTION_NAME!),
     log: powertoolsLog('slack'),
     clock: { now: () => new Date() },
   });

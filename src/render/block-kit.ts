@@ -1,4 +1,5 @@
 import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
+import { redactSecrets } from '../errors.js';
 import { alignTable, renderPlainText } from './plain-text.js';
 
 /** Slack's limits (api.slack.com/reference/block-kit): we stay inside them with margin. */
@@ -120,7 +121,11 @@ export function renderBlockKit(r: Reply): SlackMessage {
   let truncated = false;
   for (const p of r.parts) {
     const remaining = LIMITS.messageChars - size(blocks);
-    const next = partBlocks(p, remaining);
+    // a table or list shrinks to what is left (JSON escaping makes text grow, so measure and retry)
+    let next = partBlocks(p, remaining);
+    for (let budget = remaining * 0.85; size(next) > remaining && budget > 300 && (p.kind === 'table' || p.kind === 'list'); budget *= 0.85) {
+      next = partBlocks(p, budget);
+    }
     if (blocks.length + next.length > LIMITS.blocks - 1 || size(next) > remaining) {
       truncated = true;
       break;
@@ -132,7 +137,8 @@ export function renderBlockKit(r: Reply): SlackMessage {
   }
   const first = r.parts.find((p): p is Extract<ReplyPart, { kind: 'text' }> => p.kind === 'text');
   const fallback = `${EMOJI[r.tone]} ${r.title}${first ? ` — ${first.text}` : ''}`;
-  return { text: cut(fallback, LIMITS.fallbackText), blocks };
+  // the last line of defence: nothing token- or key-shaped leaves for Slack, whatever an action wrote
+  return JSON.parse(redactSecrets(JSON.stringify({ text: cut(fallback, LIMITS.fallbackText), blocks }))) as SlackMessage;
 }
 
 export { renderPlainText };

@@ -53,6 +53,14 @@ describe('worker', () => {
     expect(audit.events).toEqual([expect.objectContaining({ outcome: 'succeeded', command: 'rotate worker', cluster: 'prod', user: 'U0OPS', requestId: 'req1', durationMs: expect.any(Number) })]);
   });
 
+  it('audits a change as succeeded even when Slack cannot be told', async () => {
+    const { run, audit, chat, log } = setup();
+    chat.respond = async () => Promise.reject(new Error('response_url expired'));
+    await run(job('rotate worker'));
+    expect(audit.events).toEqual([expect.objectContaining({ outcome: 'succeeded' })]);
+    expect(log.lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'could not post to the response URL' }));
+  });
+
   it('repeated delivery of the same job acts once', async () => {
     const { run, swarm, chat } = setup();
     await run(job('rotate worker'));

@@ -90,6 +90,20 @@ describe('parseCommand refuses, saying what to type', () => {
   });
 });
 
+describe('join tokens typed into Slack', () => {
+  it.each(['drain SWMTKN-1-abcdefghijklmnopqrstuvwxyz0123456789-abcdefghijkl', 'status --cluster SWMTKN-1-0123456789abcdefghij', 'help swmtkn-1-x'])(
+    'are refused without being echoed: %s',
+    (text) => {
+      expect(() => parseCommand(text)).toThrow(/looks like a swarm join token.*\/swarm rotate both/);
+      try {
+        parseCommand(text);
+      } catch (err) {
+        expect((err as Error).message).not.toMatch(/SWMTKN-1-[a-z0-9]/i);
+      }
+    },
+  );
+});
+
 describe('registry', () => {
   it('has unique names, a usage line starting with /swarm and a summary for every command', () => {
     const names = COMMANDS.map((c) => c.name);
