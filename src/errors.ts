@@ -20,7 +20,9 @@ export type UserErrorCode =
   | 'CONFLICT'
   | 'APPROVAL'
   | 'POLICY'
-  | 'NOT_FOUND';
+  | 'NOT_FOUND'
+  /** a write that timed out after it was sent: it may or may not have happened */
+  | 'UNCERTAIN';
 
 export class UserFacingError extends Error {
   override name = 'UserFacingError';

@@ -89,18 +89,31 @@ export const overlayCheck =
     }
 
     const name = `swarm-ops-probe-${ctx.requestId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
+    if (ctx.dryRun) {
+      return reply(`Dry run: would check overlay ${net.name}`, 'info', [
+        {
+          kind: 'text',
+          text:
+            `Would run \`${name}\` (${ctx.policy.probeImage}) as a global service on \`${net.name}\` across ${eligible.length} node${eligible.length === 1 ? '' : 's'}, ` +
+            'have every task resolve the others and ping them, collect the results, and remove the service. Nothing was started.',
+        },
+        ...(skipped.length ? [{ kind: 'context' as const, text: `Would skip (not ready or not active): ${skipped.map((n) => n.hostname).join(', ')}` }] : []),
+      ]);
+    }
     const started = Date.now();
-    const serviceId = await ctx.swarm.createGlobalService({
-      name,
-      image: ctx.policy.probeImage,
-      networkId: net.id,
-      command: ['sh', '-c', PROBE_SCRIPT],
-      env: ['PROBE_NODE={{.Node.Hostname}}', `PROBE_SERVICE=${name}`, `PROBE_EXPECT=${eligible.length}`],
-      labels: { [PROBE_LABEL]: net.name, 'swarm-ops.request': ctx.requestId },
-    });
+    let serviceId: string | undefined;
     let tasks: ServiceTask[] = [];
     let logs = '';
+    let cleanupProblem: string | undefined;
     try {
+      serviceId = await ctx.swarm.createGlobalService({
+        name,
+        image: ctx.policy.probeImage,
+        networkId: net.id,
+        command: ['sh', '-c', PROBE_SCRIPT],
+        env: ['PROBE_NODE={{.Node.Hostname}}', `PROBE_SERVICE=${name}`, `PROBE_EXPECT=${eligible.length}`],
+        labels: { [PROBE_LABEL]: net.name, 'swarm-ops.request': ctx.requestId },
+      });
       // wait for a running task on each eligible node (or for tasks that failed to start)
       const startBy = Date.now() + timing.startMs;
       for (;;) {
@@ -119,8 +132,13 @@ export const overlayCheck =
         await sleep(timing.pollMs);
       }
     } finally {
-      // the probe never outlives the check, also when it failed or timed out
-      await ctx.swarm.removeService(serviceId);
+      // the probe never outlives the check, also when it failed or timed out (found by name if its id never came back)
+      try {
+        const ids = serviceId ? [serviceId] : (await ctx.swarm.servicesLabelled(PROBE_LABEL)).filter((s) => s.name === name).map((s) => s.id);
+        for (const id of ids) await ctx.swarm.removeService(id);
+      } catch (err) {
+        cleanupProblem = `The probe service \`${name}\` could not be removed (${err instanceof Error ? err.message : String(err)}); remove it with \`docker service rm ${name}\`.`;
+      }
     }
 
     const hostnameOf = (id: string) => byId.get(id)?.hostname ?? id.slice(0, 12);
@@ -152,7 +170,8 @@ export const overlayCheck =
     if (result.missing.length) parts.push({ kind: 'list', title: 'Nodes that did not report in time', tone: 'warn', items: result.missing });
     if (skipped.length)
       parts.push({ kind: 'context', text: `Not probed (not ready or not active): ${skipped.map((n) => `${n.hostname} (${n.state}, ${n.availability})`).join(', ')}` });
-    parts.push({ kind: 'context', text: `Probe \`${name}\` (${ctx.policy.probeImage}) ran ${((Date.now() - started) / 1000).toFixed(1)} s and has been removed.` });
+    if (cleanupProblem) parts.push({ kind: 'list', title: 'Clean-up', tone: 'warn', items: [cleanupProblem] });
+    else parts.push({ kind: 'context', text: `Probe \`${name}\` (${ctx.policy.probeImage}) ran ${((Date.now() - started) / 1000).toFixed(1)} s and has been removed.` });
     return reply(`Overlay check ${net.name}: ${passed ? 'passed' : 'FAILED'}`, passed ? 'ok' : 'error', parts);
   };
 

@@ -1,5 +1,5 @@
 import https from 'node:https';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash, randomUUID, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import Dockerode from 'dockerode';
 import { redactSecrets, SwarmError } from '../errors.js';
@@ -31,6 +31,8 @@ export interface DockerSwarmOptions {
   probeTimeoutMs?: number;
   /** time after which fail-over stops trying further endpoints */
   failoverBudgetMs?: number;
+  /** time limit for reaching a daemon at all (TLS handshake and `/_ping`) */
+  connectTimeoutMs?: number;
 }
 
 interface Endpoint {
@@ -115,6 +117,9 @@ export class DockerSwarm implements SwarmPort {
   private readonly callTimeoutMs: number;
   private readonly probeTimeoutMs: number;
   private readonly failoverBudgetMs: number;
+  private readonly connectTimeoutMs: number;
+  /** tells this instance's operation records from another delivery's */
+  private readonly owner = randomUUID();
 
   constructor(
     private readonly creds: ClusterCredentials,
@@ -125,6 +130,7 @@ export class DockerSwarm implements SwarmPort {
     this.callTimeoutMs = opts.callTimeoutMs ?? 4000;
     this.probeTimeoutMs = opts.probeTimeoutMs ?? 2500;
     this.failoverBudgetMs = opts.failoverBudgetMs ?? 6000;
+    this.connectTimeoutMs = opts.connectTimeoutMs ?? 1500;
   }
 
   /** `GET /_ping` with the cluster's client certificate: the daemon's API version and its certificate's expiry. */
@@ -190,21 +196,39 @@ export class DockerSwarm implements SwarmPort {
    * Runs one call against the first manager that answers. An endpoint that is
    * down, times out, is not a manager or (being cut off) has no leader is
    * skipped; Docker's answers to the call itself are returned as they are.
+   *
+   * A write is only sent again to the next manager when the first one surely
+   * did not get it (no connection, TLS refused, "not a manager", "no leader").
+   * A write that timed out after it was sent may have been committed by Raft:
+   * that is an UNCERTAIN error, which the caller settles by reading back.
    */
-  async call<T>(fn: (docker: Dockerode, signal: AbortSignal, apiVersion: string) => Promise<T>): Promise<T> {
+  async call<T>(fn: (docker: Dockerode, signal: AbortSignal, apiVersion: string) => Promise<T>, opts: { write?: boolean } = {}): Promise<T> {
     const started = Date.now();
     const failures: Array<{ ep: Endpoint; kind: EndpointFailure; why: string }> = [];
     for (const ep of this.ordered()) {
-      if (failures.length && Date.now() - started > this.failoverBudgetMs) break;
-      const signal = AbortSignal.timeout(this.callTimeoutMs);
+      const remaining = this.failoverBudgetMs - (Date.now() - started);
+      if (failures.length && remaining < 300) break;
+      const signal = AbortSignal.timeout(Math.max(300, Math.min(this.callTimeoutMs, remaining)));
+      let client: { docker: Dockerode; apiVersion: string };
       try {
-        const { docker, apiVersion } = await this.client(ep, signal);
-        const result = await fn(docker, signal, apiVersion);
+        // a dead or black-holed endpoint fails here, quickly, before anything is sent
+        client = await this.client(ep, AbortSignal.any([signal, AbortSignal.timeout(this.connectTimeoutMs)]));
+      } catch (err) {
+        const kind = classify(err) ?? 'unreachable';
+        failures.push({ ep, kind, why: describeFailure(kind, err) });
+        continue;
+      }
+      try {
+        const result = await fn(client.docker, signal, client.apiVersion);
         this.activeEndpoint = ep.url;
         return result;
       } catch (err) {
         let kind = classify(err);
         if (!kind) throw err;
+        const sentMaybe = isTimeout(err) || /deadline|ECONNRESET|socket hang up/i.test(`${(err as DockerErrorLike).code ?? ''} ${dockerMessage(err)}`);
+        if (opts.write && sentMaybe) {
+          throw new SwarmError('UNCERTAIN', `${ep.url} did not confirm the change in time (${describeFailure(kind, err)}); it may or may not have happened.`);
+        }
         // Without a leader, a manager's swarm calls hang until a deadline while the daemon
         // itself still answers: a time-out from a live daemon means "no leader", not "down".
         if (kind === 'unreachable' && isTimeout(err) && (await this.answersPing(ep))) kind = 'no-leader';
@@ -212,8 +236,10 @@ export class DockerSwarm implements SwarmPort {
       }
     }
     const list = failures.map((f) => `${f.ep.url}: ${f.why}`).join('; ');
+    const untried = this.endpoints.length - failures.length;
+    const more = untried > 0 ? ` (${untried} more endpoint${untried > 1 ? 's' : ''} not tried within the time limit)` : '';
     if (failures.some((f) => f.kind === 'no-leader')) {
-      throw new SwarmError('QUORUM_LOST', `The swarm has no leader (${list}).`);
+      throw new SwarmError('QUORUM_LOST', `The swarm has no leader (${list})${more}.`);
     }
     if (failures.every((f) => f.kind === 'tls')) {
       throw new SwarmError(
@@ -227,7 +253,7 @@ export class DockerSwarm implements SwarmPort {
     }
     throw new SwarmError(
       'ENDPOINTS_UNREACHABLE',
-      `No manager endpoint answered (${list}). Check that the managers are running and reachable from swarm-ops.`,
+      `No manager endpoint answered (${list})${more}. Check that the managers are running and reachable from swarm-ops.`,
     );
   }
 
@@ -276,38 +302,43 @@ export class DockerSwarm implements SwarmPort {
 
   async rotateJoinTokens(kinds: TokenKind[]): Promise<{ rotated: TokenKind[] }> {
     const read = () => this.call((d, abortSignal) => inspectSwarm(d, abortSignal)) as Promise<DockerSwarmSpec>;
+    const changed = (a: DockerSwarmSpec, b: DockerSwarmSpec) =>
+      (['worker', 'manager'] as const).filter((k) => {
+        const key = k === 'worker' ? 'Worker' : 'Manager';
+        return fingerprint(a.JoinTokens?.[key]) !== fingerprint(b.JoinTokens?.[key]);
+      });
     const before = await read();
     let current = before;
     for (let attempt = 1; ; attempt++) {
       try {
-        await this.call((d, abortSignal) =>
-          d.swarmUpdate({
-            // dockerode builds query and body from one object unless told apart
-            _query: {
-              version: current.Version.Index,
-              rotateWorkerToken: kinds.includes('worker'),
-              rotateManagerToken: kinds.includes('manager'),
-            },
-            _body: current.Spec,
-            abortSignal,
-          } as object),
+        await this.call(
+          (d, abortSignal) =>
+            d.swarmUpdate({
+              // dockerode builds query and body from one object unless told apart
+              _query: {
+                version: current.Version.Index,
+                rotateWorkerToken: kinds.includes('worker'),
+                rotateManagerToken: kinds.includes('manager'),
+              },
+              _body: current.Spec,
+              abortSignal,
+            } as object),
+          { write: true },
         );
         break;
       } catch (err) {
-        // someone else changed the swarm between our read and our write: read again
-        if (attempt < 5 && OUT_OF_SEQUENCE.test(dockerMessage(err))) {
+        const uncertain = err instanceof SwarmError && err.code === 'UNCERTAIN';
+        if (uncertain || OUT_OF_SEQUENCE.test(dockerMessage(err))) {
+          // read back: an update that went through must not be sent again
           current = await read();
-          continue;
+          if (kinds.every((k) => changed(before, current).includes(k))) break;
+          if (attempt < 5) continue;
         }
+        if (err instanceof SwarmError) throw err;
         throw new SwarmError('CONFLICT', `Docker refused the token rotation: ${dockerMessage(err)}`);
       }
     }
-    const after = await read();
-    const rotated = (['worker', 'manager'] as const).filter((k) => {
-      const key = k === 'worker' ? 'Worker' : 'Manager';
-      return fingerprint(before.JoinTokens?.[key]) !== fingerprint(after.JoinTokens?.[key]);
-    });
-    return { rotated };
+    return { rotated: changed(before, await read()) };
   }
 
   /** A client for one daemon that is not necessarily a manager (a node about to join). */
@@ -402,21 +433,44 @@ export class DockerSwarm implements SwarmPort {
 
   async claimOperation(key: string, description: string): Promise<boolean> {
     const name = operationName(key);
-    try {
-      await this.call((d, abortSignal) =>
-        d.createConfig({
-          Name: name,
-          Labels: { [OP_LABEL]: 'v1', 'swarm-ops.at': new Date().toISOString() },
-          Data: Buffer.from(description.slice(0, 500)).toString('base64'),
-          abortSignal,
-        } as object),
+    const data = Buffer.from(JSON.stringify({ owner: this.owner, description: description.slice(0, 400) })).toString('base64');
+    /** whether the record exists and is ours (undefined: it does not exist) */
+    const ours = async (): Promise<boolean | undefined> => {
+      const cfg = await this.call((d, signal) => dial<{ Spec?: { Data?: string } }>(d, { path: `/configs/${encodeURIComponent(name)}`, method: 'GET', signal })).catch(
+        (err) => {
+          if ((err as DockerErrorLike).statusCode === 404) return undefined;
+          throw err;
+        },
       );
-    } catch (err) {
-      if ((err as DockerErrorLike).statusCode === 409) return false;
-      throw new SwarmError('CONFLICT', `Could not record the operation in the swarm: ${dockerMessage(err)}`);
+      if (!cfg) return undefined;
+      try {
+        return (JSON.parse(Buffer.from(cfg.Spec?.Data ?? '', 'base64').toString('utf8')) as { owner?: string }).owner === this.owner;
+      } catch {
+        return false;
+      }
+    };
+    for (let attempt = 1; attempt <= 2; attempt++) {
+      try {
+        await this.call(
+          (d, abortSignal) =>
+            d.createConfig({ Name: name, Labels: { [OP_LABEL]: 'v1', 'swarm-ops.at': new Date().toISOString() }, Data: data, abortSignal } as object),
+          { write: true },
+        );
+        await this.pruneOperations().catch(() => undefined);
+        return true;
+      } catch (err) {
+        // taken: by an earlier attempt of ours that timed out, or by another delivery
+        if ((err as DockerErrorLike).statusCode === 409) return (await ours()) === true;
+        if (err instanceof SwarmError && err.code === 'UNCERTAIN') {
+          const found = await ours();
+          if (found !== undefined) return found;
+          continue;
+        }
+        if (err instanceof SwarmError) throw err;
+        throw new SwarmError('CONFLICT', `Could not record the operation in the swarm: ${dockerMessage(err)}`);
+      }
     }
-    await this.pruneOperations().catch(() => undefined);
-    return true;
+    throw new SwarmError('UNCERTAIN', 'The swarm did not confirm the start of this operation in time; nothing was changed. Try again.');
   }
 
   /** Operation records older than a week are of no use for spotting repeats. */
@@ -432,7 +486,8 @@ export class DockerSwarm implements SwarmPort {
   }
 
   async createOverlay(spec: OverlaySpec): Promise<SwarmNetwork> {
-    const created = (await this.call((d, abortSignal, apiVersion) =>
+    const created = (await this.call(
+      (d, abortSignal, apiVersion) =>
       dial(d, {
         path: '/networks/create',
         method: 'POST',
@@ -452,7 +507,15 @@ export class DockerSwarm implements SwarmPort {
             : {}),
         },
       }),
-    ).catch((err) => {
+      { write: true },
+    ).catch(async (err) => {
+      if (err instanceof SwarmError && err.code === 'UNCERTAIN') {
+        // read back: ours if it carries this request's label
+        const found = await this.call((d, signal) => dial<DockerNetwork>(d, { path: `/networks/${encodeURIComponent(spec.name)}`, method: 'GET', signal })).catch(() => undefined);
+        const request = spec.labels?.['swarm-ops.request'];
+        if (found && request && found.Labels?.['swarm-ops.request'] === request) return { Id: found.Id };
+        throw err;
+      }
       const status = (err as DockerErrorLike).statusCode;
       if (status === 409) throw new SwarmError('CONFLICT', `A network named \`${spec.name}\` already exists; nothing was created.`);
       if (status === 403 || status === 400) throw new SwarmError('VALIDATION', `Docker refused the network: ${dockerMessage(err)}`);
@@ -464,7 +527,15 @@ export class DockerSwarm implements SwarmPort {
   }
 
   async removeNetwork(id: string): Promise<void> {
-    await this.call((d, abortSignal) => d.getNetwork(id).remove({ abortSignal } as object)).catch((err) => {
+    await this.call((d, abortSignal) => d.getNetwork(id).remove({ abortSignal } as object), { write: true }).catch(async (err) => {
+      if (err instanceof SwarmError && err.code === 'UNCERTAIN') {
+        const still = await this.call((d, signal) => dial(d, { path: `/networks/${id}`, method: 'GET', signal })).then(
+          () => true,
+          () => false,
+        );
+        if (!still) return;
+        throw err;
+      }
       throw new SwarmError('CONFLICT', `Docker refused to remove the network: ${dockerMessage(err)}`);
     });
   }
@@ -499,19 +570,23 @@ export class DockerSwarm implements SwarmPort {
         Version: { Index: number };
         Spec: Record<string, unknown>;
       };
+      // already as asked (e.g. an earlier attempt that timed out went through): nothing to send
+      if ((!change.role || node.Spec['Role'] === change.role) && (!change.availability || node.Spec['Availability'] === change.availability)) return;
       const spec = {
         ...node.Spec,
         ...(change.role ? { Role: change.role } : {}),
         ...(change.availability ? { Availability: change.availability } : {}),
       };
       try {
-        await this.call((d, abortSignal) =>
-          d.getNode(id).update({ _query: { version: node.Version.Index }, _body: spec, abortSignal } as object),
+        await this.call(
+          (d, abortSignal) => d.getNode(id).update({ _query: { version: node.Version.Index }, _body: spec, abortSignal } as object),
+          { write: true },
         );
         return;
       } catch (err) {
         const msg = dockerMessage(err);
-        if (attempt < 5 && OUT_OF_SEQUENCE.test(msg)) continue;
+        if (attempt < 5 && (OUT_OF_SEQUENCE.test(msg) || (err instanceof SwarmError && err.code === 'UNCERTAIN'))) continue;
+        if (err instanceof SwarmError) throw err;
         if ((err as DockerErrorLike).statusCode === 400 || /FailedPrecondition|quorum|last manager/i.test(msg))
           throw new SwarmError('QUORUM_GUARD', `Docker refused the change: ${msg}`);
         throw new SwarmError('CONFLICT', `Docker refused the change: ${msg}`);
@@ -520,7 +595,8 @@ export class DockerSwarm implements SwarmPort {
   }
 
   async createGlobalService(spec: GlobalServiceSpec): Promise<string> {
-    const out = (await this.call((d, abortSignal) =>
+    const out = (await this.call(
+      (d, abortSignal) =>
       d.createService({
         Name: spec.name,
         Labels: spec.labels,
@@ -535,7 +611,15 @@ export class DockerSwarm implements SwarmPort {
         EndpointSpec: { Mode: 'dnsrr' },
         abortSignal,
       } as object),
-    )) as unknown as { ID?: string; id?: string };
+      { write: true },
+    ).catch(async (err) => {
+      if (err instanceof SwarmError && err.code === 'UNCERTAIN') {
+        // read back by name: the probe may exist even though Docker did not say so in time
+        const found = await this.call((d, signal) => dial<{ ID: string }>(d, { path: `/services/${encodeURIComponent(spec.name)}`, method: 'GET', signal })).catch(() => undefined);
+        if (found) return found;
+      }
+      throw err;
+    })) as unknown as { ID?: string; id?: string };
     return out.ID ?? out.id ?? '';
   }
 
@@ -564,8 +648,16 @@ export class DockerSwarm implements SwarmPort {
   }
 
   async removeService(serviceId: string): Promise<void> {
-    await this.call((d, abortSignal) => d.getService(serviceId).remove({ abortSignal } as object)).catch((err) => {
-      if ((err as DockerErrorLike).statusCode !== 404) throw err;
+    await this.call((d, abortSignal) => d.getService(serviceId).remove({ abortSignal } as object), { write: true }).catch(async (err) => {
+      if ((err as DockerErrorLike).statusCode === 404) return;
+      if (err instanceof SwarmError && err.code === 'UNCERTAIN') {
+        const gone = await this.call((d, signal) => dial(d, { path: `/services/${serviceId}`, method: 'GET', signal })).then(
+          () => false,
+          (e) => (e as DockerErrorLike).statusCode === 404,
+        );
+        if (gone) return;
+      }
+      throw err;
     });
   }
 

@@ -162,9 +162,10 @@ export const COMMANDS = [
   define({
     name: 'overlay check',
     summary: 'prove every node can reach every other on the overlay',
-    usage: '/swarm overlay check <name> [--cluster C]',
+    usage: '/swarm overlay check <name> [--dry-run] [--cluster C]',
     positionals: ['name'],
-    flags: {},
+    // not a change to the swarm, but it starts a short-lived service: --dry-run says what it would run
+    flags: { 'dry-run': 'boolean' },
     schema: z.object({ name: dockerName, ...common }),
     role: 'viewer',
     mutating: false,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { overlayCreate, overlayRm } from '../../src/actions/overlay.js';
-import { buildMatrix, renderMatrix } from '../../src/actions/overlay-check.js';
+import { buildMatrix, overlayCheck, renderMatrix } from '../../src/actions/overlay-check.js';
 import type { ActionContext } from '../../src/actions/types.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import { parsePolicy } from '../../src/config/policy.js';
@@ -87,5 +87,52 @@ describe('overlay check matrix', () => {
       ['b', 'ok', '·', 'ok'],
       ['c', '?', '?', '·'],
     ]);
+  });
+});
+
+describe('overlay check action', () => {
+  const fast = { startMs: 50, reportMs: 50, pollMs: 5 };
+  const swarmWithNet = () => {
+    const s = new FakeSwarm([manager('m1', { leader: true, id: 'n1' }), worker('w1', { id: 'n2' }), worker('w2', { id: 'n3', availability: 'drain' })], { networks: [network('app')] });
+    s.tasks = [
+      { id: 't1', nodeId: 'n1', state: 'running', desiredState: 'running', addresses: ['10.0.9.2'] },
+      { id: 't2', nodeId: 'n2', state: 'running', desiredState: 'running', addresses: ['10.0.9.3'] },
+    ];
+    return s;
+  };
+
+  it('dry run starts nothing', async () => {
+    const s = swarmWithNet();
+    const r = await overlayCheck(fast)(ctx(s, { dryRun: true }), { name: 'app' });
+    expect(renderPlainText(r)).toMatch(/Would run `swarm-ops-probe-req1` \(alpine:3\) as a global service on `app` across 2 nodes/);
+    expect(s.services).toEqual([]);
+  });
+
+  it('runs a global probe, builds the matrix, removes the probe, and skips drained nodes', async () => {
+    const s = swarmWithNet();
+    s.logs = 'PROBE m1 10.0.9.2 ok\nPROBE m1 10.0.9.3 ok\nPROBE-DONE m1 2\nPROBE w1 10.0.9.2 ok\nPROBE w1 10.0.9.3 ok\nPROBE-DONE w1 2\n';
+    const r = await overlayCheck(fast)(ctx(s), { name: 'app' });
+    const text = renderPlainText(r);
+    expect(r.title).toBe('Overlay check app: passed');
+    expect(s.services[0]).toMatchObject({ image: 'alpine:3', networkId: 'netapp0000000000', env: expect.arrayContaining(['PROBE_EXPECT=2', 'PROBE_NODE={{.Node.Hostname}}']) });
+    expect(s.removed).toEqual(['svc1']);
+    expect(text).toMatch(/Not probed \(not ready or not active\): w2 \(ready, drain\)/);
+  });
+
+  it('removes the probe and reports a failure when a node never reports', async () => {
+    const s = swarmWithNet();
+    s.logs = 'PROBE m1 10.0.9.3 fail\nPROBE-DONE m1 2\n';
+    const r = await overlayCheck(fast)(ctx(s), { name: 'app' });
+    expect(r.title).toBe('Overlay check app: FAILED');
+    expect(renderPlainText(r)).toMatch(/m1 → w1/);
+    expect(renderPlainText(r)).toMatch(/Nodes that did not report in time:\n  - w1/);
+    expect(s.removed).toEqual(['svc1']);
+  });
+
+  it('removes the probe also when collecting results fails, and says when it could not', async () => {
+    const s = swarmWithNet();
+    s.serviceLogs = async () => Promise.reject(new Error('log broker gone'));
+    await expect(overlayCheck(fast)(ctx(s), { name: 'app' })).rejects.toThrow(/log broker gone/);
+    expect(s.removed).toEqual(['svc1']);
   });
 });

@@ -27,7 +27,7 @@ export function labPolicy(over: Record<string, unknown> = {}) {
     approvalTtlMinutes: 15,
     probeImage: 'swarm-ops/probe:latest',
     rotateAfterJoin: true,
-    clusters: { lab: { rotate: ['worker'] }, badca: {}, n2first: {}, deadfirst: {} },
+    clusters: { lab: { rotate: ['worker'] }, badca: {}, n2first: {}, deadfirst: {}, blackholed: {} },
     ...over,
   };
 }
@@ -59,6 +59,8 @@ export async function startHarness() {
     // nobody lives at .99: connecting fails (host unreachable) or times out
     ...clusterParams('deadfirst', ['tcp://10.77.0.99:2376', n1!, n2!], lab.tls),
     ...clusterParams('badca', [n1!], { ...lab.tls, ca: lab.tls.wrongCa }),
+    // the spares' links are taken down in a test: endpoints that swallow packets
+    ...clusterParams('blackholed', ['tcp://10.77.0.14:2376', 'tcp://10.77.0.15:2376', n1!], lab.tls),
   ]);
   const slack = await startSlackStandIn();
 

@@ -95,6 +95,21 @@ describe.skipIf(labUnavailable())('/swarm status and nodes against the real swar
     expect(r.resultText).toContain('Answered by tcp://10.77.0.11:2376');
   });
 
+  it('two endpoints that swallow packets are skipped in time and the third answers', async () => {
+    labSh('link', 'lab-n4', 'down');
+    labSh('link', 'lab-n5', 'down');
+    try {
+      const started = Date.now();
+      const r = await h.slash('status --cluster blackholed');
+      expect(Date.now() - started).toBeLessThan(10_000);
+      expect(r.result?.text).toContain('Swarm blackholed: healthy');
+      expect(r.resultText).toContain('Answered by tcp://10.77.0.11:2376');
+    } finally {
+      labSh('link', 'lab-n4', 'up');
+      labSh('link', 'lab-n5', 'up');
+    }
+  });
+
   it('two managers stopped: quorum lost, every answer within 10 s', async () => {
     labSh('stop', 'lab-n2');
     labSh('stop', 'lab-n3');
