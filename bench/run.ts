@@ -117,7 +117,7 @@ async function rendering() {
   for (let i = 0; i < 1000; i++) nodes.push(worker(`wrk-${i}`, i % 50 === 0 ? { state: 'down' } : {}));
   const policy = parsePolicy(JSON.stringify({ defaultCluster: 'b', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
   const swarm = new FakeSwarm(nodes, { info: daemonInfo() });
-  const ctx = { swarm, policy, cluster: 'b', user: 'U', requestId: 'r', dryRun: false, clock: { now: () => new Date() } };
+  const ctx = { swarm, policy, cluster: 'b', user: 'U', requestId: 'r', attempt: 'a1', dryRun: false, clock: { now: () => new Date() } };
   const render = await timeMany(200, async () => renderBlockKit(await nodesAction(ctx, {})));
   const baseline = await timeMany(200, async () => JSON.stringify(nodes));
   row('/swarm nodes of 1003 nodes → Block Kit', ms(pct(render, 50)), `JSON.stringify ${ms(pct(baseline, 50))}`, pct(render, 50) / pct(baseline, 50));
@@ -138,7 +138,7 @@ async function againstLab() {
   };
   const swarm = new DockerSwarm(creds);
   const policy = parsePolicy(JSON.stringify({ defaultCluster: 'lab', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
-  const ctx = { swarm, policy, cluster: 'lab', user: 'U', requestId: 'r', dryRun: false, clock: { now: () => new Date() } };
+  const ctx = { swarm, policy, cluster: 'lab', user: 'U', requestId: 'r', attempt: 'a1', dryRun: false, clock: { now: () => new Date() } };
   await status(ctx, {});
   const full = await timeMany(30, () => status(ctx, {}));
   const [host, port] = creds.endpoints[0].replace('tcp://', '').split(':');

@@ -36,6 +36,8 @@ export const DecisionJob = z.object({
   kind: z.literal('decision'),
   requestId: z.string().min(1).max(64),
   decision: z.enum(['approve', 'deny']),
+  /** the Deny menu's choice */
+  reason: z.string().max(40).optional(),
   value: z.string().max(2000),
   user: z.string().min(1),
   channel: z.string().min(1),

@@ -94,7 +94,7 @@ export interface SwarmPort {
    * (a config object: Raft-replicated, names unique). False when it was
    * recorded before, i.e. this is a repeated delivery.
    */
-  claimOperation(key: string, description: string): Promise<boolean>;
+  claimOperation(op: OperationClaim): Promise<boolean>;
 
   createOverlay(spec: OverlaySpec): Promise<SwarmNetwork>;
   removeNetwork(id: string): Promise<void>;
@@ -144,6 +144,14 @@ export interface ServiceTask {
   /** the task's addresses on the service's network, without prefix length */
   addresses: string[];
   error?: string;
+}
+
+export interface OperationClaim {
+  /** what is done, e.g. `rotate-<request id>` */
+  key: string;
+  /** this delivery of the job: a claim made earlier by the same attempt (a write that timed out) is still ours */
+  attempt: string;
+  description: string;
 }
 
 export interface JoinRequest {

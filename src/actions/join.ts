@@ -58,7 +58,7 @@ export const join =
         ...parts,
       ]);
     }
-    if (!(await ctx.swarm.claimOperation(`join-${ctx.requestId}`, `join ${role} ${url} by ${ctx.user}`))) {
+    if (!(await ctx.swarm.claimOperation({ key: `join-${ctx.requestId}`, attempt: ctx.attempt, description: `join ${role} ${url} by ${ctx.user}` }))) {
       return reply(`Join ${ctx.requestId} was already carried out`, 'info', [
         { kind: 'text', text: 'This request was delivered twice; the node was joined once and nothing was done again.' },
       ]);

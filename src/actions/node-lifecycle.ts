@@ -23,7 +23,7 @@ function arithmetic(before: QuorumAssessment, after: QuorumAssessment, label: st
 const alreadyDone = (title: string, text: string): Reply => reply(title, 'info', [{ kind: 'text', text: `${text} Nothing was changed.` }]);
 
 async function claimed(ctx: ActionContext, what: string): Promise<Reply | undefined> {
-  if (await ctx.swarm.claimOperation(`node-${ctx.requestId}`, `${what} by ${ctx.user}`)) return undefined;
+  if (await ctx.swarm.claimOperation({ key: `node-${ctx.requestId}`, attempt: ctx.attempt, description: `${what} by ${ctx.user}` })) return undefined;
   return alreadyDone(`Request ${ctx.requestId} was already carried out`, 'This request was delivered twice; it was carried out once.');
 }
 

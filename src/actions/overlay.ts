@@ -105,7 +105,7 @@ export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
       ...parts,
     ]);
   }
-  if (!(await ctx.swarm.claimOperation(`overlay-${ctx.requestId}`, `create ${args.name} by ${ctx.user}`))) {
+  if (!(await ctx.swarm.claimOperation({ key: `overlay-${ctx.requestId}`, attempt: ctx.attempt, description: `create ${args.name} by ${ctx.user}` }))) {
     return reply(`Request ${ctx.requestId} was already carried out`, 'info', [{ kind: 'text', text: 'This request was delivered twice; the network was created once.' }]);
   }
   const net = await ctx.swarm.createOverlay({

@@ -17,7 +17,7 @@ export const rotate: Action<{ which: 'worker' | 'manager' | 'both' }> = async (c
       },
     ]);
   }
-  if (!(await ctx.swarm.claimOperation(`rotate-${ctx.requestId}`, `rotate ${which} by ${ctx.user}`))) {
+  if (!(await ctx.swarm.claimOperation({ key: `rotate-${ctx.requestId}`, attempt: ctx.attempt, description: `rotate ${which} by ${ctx.user}` }))) {
     return reply(`Rotation ${ctx.requestId} was already done`, 'info', [
       { kind: 'text', text: 'This request was delivered twice; the tokens were rotated once and are not rotated again.' },
     ]);

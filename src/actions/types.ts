@@ -9,6 +9,8 @@ export interface ActionContext {
   cluster: string;
   user: string;
   requestId: string;
+  /** this delivery of the job (fresh per worker invocation): tells a repeated delivery from our own retried write */
+  attempt: string;
   dryRun: boolean;
   clock: Clock;
   /** set when a second person approved this (manager-level) change */

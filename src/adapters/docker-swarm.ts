@@ -1,9 +1,10 @@
 import https from 'node:https';
-import { createHash, randomUUID, X509Certificate } from 'node:crypto';
+import { createHash, X509Certificate } from 'node:crypto';
 import { isIP } from 'node:net';
 import Dockerode from 'dockerode';
 import { redactSecrets, SwarmError } from '../errors.js';
 import type {
+  OperationClaim,
   Availability,
   GlobalServiceSpec,
   NetworkUsage,
@@ -118,8 +119,6 @@ export class DockerSwarm implements SwarmPort {
   private readonly probeTimeoutMs: number;
   private readonly failoverBudgetMs: number;
   private readonly connectTimeoutMs: number;
-  /** tells this instance's operation records from another delivery's */
-  private readonly owner = randomUUID();
 
   constructor(
     private readonly creds: ClusterCredentials,
@@ -431,9 +430,9 @@ export class DockerSwarm implements SwarmPort {
     throw new SwarmError('CONFLICT', `${req.url} joined but did not show up Ready within ${Math.round((req.readyTimeoutMs ?? 45_000) / 1000)} s; check \`/swarm nodes\`.`);
   }
 
-  async claimOperation(key: string, description: string): Promise<boolean> {
+  async claimOperation({ key, attempt, description }: OperationClaim): Promise<boolean> {
     const name = operationName(key);
-    const data = Buffer.from(JSON.stringify({ owner: this.owner, description: description.slice(0, 400) })).toString('base64');
+    const data = Buffer.from(JSON.stringify({ owner: attempt, description: description.slice(0, 400) })).toString('base64');
     /** whether the record exists and is ours (undefined: it does not exist) */
     const ours = async (): Promise<boolean | undefined> => {
       const cfg = await this.call((d, signal) => dial<{ Spec?: { Data?: string } }>(d, { path: `/configs/${encodeURIComponent(name)}`, method: 'GET', signal })).catch(
@@ -444,7 +443,7 @@ export class DockerSwarm implements SwarmPort {
       );
       if (!cfg) return undefined;
       try {
-        return (JSON.parse(Buffer.from(cfg.Spec?.Data ?? '', 'base64').toString('utf8')) as { owner?: string }).owner === this.owner;
+        return (JSON.parse(Buffer.from(cfg.Spec?.Data ?? '', 'base64').toString('utf8')) as { owner?: string }).owner === attempt;
       } catch {
         return false;
       }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { App, AwsLambdaReceiver, LogLevel, type BlockButtonAction, type ButtonAction } from '@slack/bolt';
+import { App, AwsLambdaReceiver, LogLevel, type BlockAction, type BlockElementAction } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { parseCommand } from '../commands/parse.js';
@@ -88,22 +88,35 @@ export async function acceptCommand(deps: IngressDeps, command: SlashCommand): P
   }
 }
 
-/** An Approve / Deny click: handed to the worker, which checks the signed value and the clicker. */
-export async function acceptDecision(deps: IngressDeps, body: BlockButtonAction, action: ButtonAction): Promise<void> {
+/** The signed request in the message's Approve button (a Deny menu choice carries only its reason). */
+function signedValue(body: BlockAction): string | undefined {
+  for (const block of (body.message?.['blocks'] ?? []) as Array<{ elements?: Array<{ action_id?: string; value?: string }> }>) {
+    const approve = block.elements?.find((e) => e.action_id === APPROVE_ACTION);
+    if (approve?.value) return approve.value;
+  }
+  return undefined;
+}
+
+/** An Approve click or a Deny choice: handed to the worker, which checks the signed value and the clicker. */
+export async function acceptDecision(deps: IngressDeps, body: BlockAction, action: BlockElementAction): Promise<void> {
   const requestId = (deps.newRequestId ?? newRequestId)();
-  const channel = body.channel?.id ?? body.container?.channel_id;
-  const messageTs = body.message?.ts ?? body.container?.message_ts;
-  if (!channel || !messageTs) {
-    deps.log.warn('decision click without a message', { requestId, user: body.user.id });
+  const channel = body.channel?.id ?? body.container?.['channel_id'];
+  const messageTs = body.message?.ts ?? body.container?.['message_ts'];
+  const approve = action.action_id === APPROVE_ACTION;
+  const value = approve ? ('value' in action ? action.value : undefined) : signedValue(body);
+  const reason = !approve && 'selected_option' in action ? action.selected_option?.value : undefined;
+  if (!channel || !messageTs || !value) {
+    deps.log.warn('decision without a message or a request', { requestId, user: body.user.id });
     return;
   }
   const job: DecisionJob = {
     kind: 'decision',
     requestId,
-    decision: action.action_id === APPROVE_ACTION ? 'approve' : 'deny',
-    value: String(action.value ?? '').slice(0, 2000),
+    decision: approve ? 'approve' : 'deny',
+    ...(reason ? { reason: String(reason).slice(0, 40) } : {}),
+    value: String(value).slice(0, 2000),
     user: body.user.id,
-    channel,
+    channel: String(channel),
     messageTs: String(messageTs),
     responseUrl: body.response_url,
   };
@@ -129,7 +142,7 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
     app.command(/^\/swarm(-[a-z0-9-]+)?$/, async ({ command, ack }) => {
       await ack(await acceptCommand(deps, command));
     });
-    app.action<BlockButtonAction>({ type: 'block_actions', action_id: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`) }, async ({ ack, body, action }) => {
+    app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`) }, async ({ ack, body, action }) => {
       await ack();
       await acceptDecision(deps, body, action);
     });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Audit } from '../audit.js';
 import { describeError, isUserFacing } from '../errors.js';
@@ -32,6 +33,7 @@ export function createScheduledRotation(deps: RotationDeps) {
     // EventBridge gives each tick an id; a hand-run invoke without one is its own tick
     const event = { ...parsedEvent, id: parsedEvent.id ?? `manual-${deps.clock.now().toISOString()}` };
     const policy = await deps.policies.policy();
+    const attempt = randomUUID();
     const results: RotationResult[] = [];
     for (const [cluster, settings] of Object.entries(policy.clusters)) {
       if (!settings.rotate.length) continue;
@@ -41,7 +43,7 @@ export function createScheduledRotation(deps: RotationDeps) {
       try {
         const swarm = deps.swarmFor(await deps.credentials.clusterCredentials(cluster));
         // EventBridge may deliver one schedule tick twice; the swarm remembers the tick's id
-        if (!(await swarm.claimOperation(`sched-${cluster}-${event.id}`, command))) {
+        if (!(await swarm.claimOperation({ key: `sched-${cluster}-${event.id}`, attempt, description: command }))) {
           result = { cluster, outcome: 'skipped', detail: `Schedule event ${event.id} was already handled.` };
           deps.log.info('scheduled rotation already done for this tick', { cluster, tick: event.id });
         } else {

@@ -1,9 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { ACTIONS, checkActionTable } from '../actions/index.js';
 import type { ActionContext } from '../actions/types.js';
 import type { Audit } from '../audit.js';
 import { parseCommand, type ParsedCommand } from '../commands/parse.js';
 import { hasRole, requireRole, type Policy } from '../config/policy.js';
-import { APPROVE_ACTION, DENY_ACTION, signApproval, verifyApproval, type ApprovalRequest } from '../domain/approval.js';
+import { APPROVE_ACTION, DENY_ACTION, DENY_REASONS, isDenyReason, signApproval, verifyApproval } from '../domain/approval.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { describeError, isUserFacing, SwarmError } from '../errors.js';
 import { Job, type AuditEvent, type CommandJob, type DecisionJob } from '../jobs.js';
@@ -26,6 +27,8 @@ export interface WorkerDeps {
 export type Worker = (payload: unknown) => Promise<void>;
 
 interface Execution {
+  /** this delivery of the job */
+  attempt: string;
   text: string;
   cluster: string;
   user: string;
@@ -57,6 +60,7 @@ export function createWorker(deps: WorkerDeps): Worker {
         cluster: x.cluster,
         user: x.user,
         requestId: x.requestId,
+        attempt: x.attempt,
         dryRun: Boolean(parsed.args['dry-run']),
         clock,
         ...(x.approval ? { approval: x.approval } : {}),
@@ -114,10 +118,13 @@ export function createWorker(deps: WorkerDeps): Worker {
         },
         {
           kind: 'buttons',
-          buttons: [
-            { label: 'Approve', actionId: APPROVE_ACTION, value, style: 'primary' },
-            { label: 'Deny', actionId: DENY_ACTION, value, style: 'danger' },
-          ],
+          // the signed request rides in Approve's value; the Deny menu's click carries the message, and so the value too
+          buttons: [{ label: 'Approve', actionId: APPROVE_ACTION, value, style: 'primary' }],
+          select: {
+            placeholder: 'Deny…',
+            actionId: DENY_ACTION,
+            options: Object.entries(DENY_REASONS).map(([key, label]) => ({ label, value: key })),
+          },
         },
       ],
     };
@@ -130,14 +137,14 @@ export function createWorker(deps: WorkerDeps): Worker {
     );
   }
 
-  async function handleCommand(job: CommandJob): Promise<void> {
+  async function handleCommand(job: CommandJob, attempt: string): Promise<void> {
     const started = Date.now();
     const logCtx = { requestId: job.requestId, command: job.command, cluster: job.cluster, user: job.user };
     let policy: Policy | undefined;
     let parsed: ParsedCommand | undefined;
     try {
       policy = await deps.policies.policy();
-      const out = await execute(job, policy);
+      const out = await execute({ ...job, attempt }, policy);
       parsed = out.parsed;
       const dryRun = Boolean(parsed.args['dry-run']);
       if (parsed.spec.needsApproval && !dryRun) {
@@ -165,7 +172,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
   }
 
-  async function handleDecision(job: DecisionJob): Promise<void> {
+  async function handleDecision(job: DecisionJob, attempt: string): Promise<void> {
     const started = Date.now();
     const policy = await deps.policies.policy();
     const req = verifyApproval(job.value, await deps.signingSecret());
@@ -211,23 +218,33 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
     const swarm = await swarmOf(req.cluster);
     // the first decision wins, also against a second approver clicking at the same moment
-    if (!(await swarm.claimOperation(`decision-${req.id}`, `${job.decision} by ${job.user}`))) {
+    let first: boolean;
+    try {
+      first = await swarm.claimOperation({ key: `decision-${req.id}`, attempt, description: `${job.decision} by ${job.user}` });
+    } catch (err) {
+      // a denial changes nothing, so it may stand even when the swarm can't record it (e.g. no quorum)
+      if (job.decision !== 'deny') throw err;
+      log.warn('denial recorded without a swarm claim', { requestId: req.id, error: describeError(err) });
+      first = true;
+    }
+    if (!first) {
       await tell('This request has already been decided; nothing was done again.', 'info');
       log.info('repeated decision ignored', { requestId: req.id, user: job.user, decision: job.decision });
       return;
     }
     const when = `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     if (job.decision === 'deny') {
+      const why = isDenyReason(job.reason) ? DENY_REASONS[job.reason] : 'no reason given';
       const who = job.user === req.requester ? 'Withdrawn by the requester' : `Denied by <@${job.user}>`;
-      await decisionMessage('Denied', 'warn', [`${who} at ${when}. Nothing was changed.`]);
-      await audit(policy, { ...event, outcome: 'denied', detail: `${who} at ${when}; nothing changed.`, durationMs: Date.now() - started });
+      await decisionMessage('Denied', 'warn', [`${who} at ${when}: ${why}. Nothing was changed.`]);
+      await audit(policy, { ...event, outcome: 'denied', detail: `${who} at ${when}: ${why}. Nothing changed.`, durationMs: Date.now() - started });
       return;
     }
     await audit(policy, { ...event, outcome: 'approved', detail: `Approved by <@${job.user}> at ${when}.` });
     let result: Reply;
     let ok = false;
     try {
-      result = (await execute({ text: req.text, cluster: req.cluster, user: req.requester, requestId: req.id, approval: { approver: job.user } }, policy)).result;
+      result = (await execute({ attempt, text: req.text, cluster: req.cluster, user: req.requester, requestId: req.id, approval: { approver: job.user } }, policy)).result;
       ok = result.tone !== 'error';
     } catch (err) {
       result = failureReply(err, { requestId: req.id, command: req.text, cluster: req.cluster, user: req.requester });
@@ -243,16 +260,18 @@ export function createWorker(deps: WorkerDeps): Worker {
       return;
     }
     const job = parsed.data;
+    // each delivery is its own attempt, so a repeated delivery finds its work already claimed
+    const attempt = randomUUID();
     switch (job.kind) {
       case 'audit':
         return audit(undefined, job.event);
       case 'decision':
-        return handleDecision(job).catch(async (err) => {
+        return handleDecision(job, attempt).catch(async (err) => {
           const r = failureReply(err, { requestId: job.requestId, command: 'decision', user: job.user });
           await respond(job.responseUrl, r, { replace_original: false });
         });
       case 'command':
-        return handleCommand(job);
+        return handleCommand(job, attempt);
     }
   };
 }

@@ -53,6 +53,7 @@ export async function runLocal(text: string, creds: ClusterCredentials, requestI
         cluster: 'lab',
         user: LOCAL_USER,
         requestId,
+        attempt: requestId,
         dryRun: Boolean(parsed.args['dry-run']),
         clock: { now: () => new Date() },
       },

@@ -22,6 +22,17 @@ export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
 export const APPROVE_ACTION = 'swarm-ops-approve';
 export const DENY_ACTION = 'swarm-ops-deny';
 
+/** Why a request was denied: picked from the Deny menu, recorded in the message and the audit. */
+export const DENY_REASONS = {
+  'not-now': 'Not now: bad timing',
+  'wrong-target': 'Wrong node or cluster',
+  'quorum-risk': 'Too risky for quorum',
+  discuss: 'Needs discussion first',
+  withdrawn: 'Withdrawn by the requester',
+} as const;
+export type DenyReason = keyof typeof DENY_REASONS;
+export const isDenyReason = (v: unknown): v is DenyReason => typeof v === 'string' && Object.hasOwn(DENY_REASONS, v);
+
 const keyFrom = (signingSecret: string) =>
   Buffer.from(hkdfSync('sha256', signingSecret, 'swarm-ops', 'approval-button-v1', 32));
 

@@ -14,7 +14,12 @@ export type ReplyPart =
   | { kind: 'table'; columns: string[]; rows: string[][]; noun: string }
   | { kind: 'list'; title: string; items: string[]; tone?: Tone }
   | { kind: 'context'; text: string }
-  | { kind: 'buttons'; buttons: Array<{ label: string; actionId: string; value: string; style?: 'primary' | 'danger' }> };
+  | {
+      kind: 'buttons';
+      buttons: Array<{ label: string; actionId: string; value: string; style?: 'primary' | 'danger' }>;
+      /** a menu beside the buttons (e.g. Deny with a reason) */
+      select?: { placeholder: string; actionId: string; options: Array<{ label: string; value: string }> };
+    };
 
 export interface Reply {
   visibility: 'in_channel' | 'ephemeral';

@@ -98,19 +98,22 @@ function partBlocks(p: ReplyPart, budget: number): Block[] {
       }
       return blocks;
     }
-    case 'buttons':
-      return [
-        {
-          type: 'actions',
-          elements: p.buttons.slice(0, 25).map((b) => ({
-            type: 'button',
-            text: { type: 'plain_text', text: cut(b.label, 75) },
-            action_id: cut(b.actionId, 255),
-            value: b.value,
-            ...(b.style ? { style: b.style } : {}),
-          })),
-        },
-      ];
+    case 'buttons': {
+      const buttons = p.buttons.slice(0, 24).map((b) => ({
+        type: 'button',
+        text: { type: 'plain_text', text: cut(b.label, 75) },
+        action_id: cut(b.actionId, 255),
+        value: b.value,
+        ...(b.style ? { style: b.style } : {}),
+      }));
+      const select = p.select && {
+        type: 'static_select',
+        action_id: cut(p.select.actionId, 255),
+        placeholder: { type: 'plain_text', text: cut(p.select.placeholder, 150) },
+        options: p.select.options.slice(0, 100).map((o) => ({ text: { type: 'plain_text', text: cut(o.label, 75) }, value: cut(o.value, 150) })),
+      };
+      return [{ type: 'actions', elements: select ? [...buttons, select] : buttons }];
+    }
   }
 }
 

@@ -23,7 +23,7 @@ function part(p: ReplyPart): string[] {
     case 'context':
       return [p.text];
     case 'buttons':
-      return [p.buttons.map((b) => `[ ${b.label} ]`).join(' ')];
+      return [[...p.buttons.map((b) => `[ ${b.label} ]`), ...(p.select ? [`[ ${p.select.placeholder} ▾ ]`] : [])].join(' ')];
   }
 }
 

@@ -8,7 +8,7 @@ import { FakeSwarm, manager, worker } from '../support/fixtures.js';
 
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: ['*'] } }));
 const ctx = (swarm: FakeSwarm, over: Partial<ActionContext> = {}): ActionContext => ({
-  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', dryRun: false, clock: { now: () => new Date() }, ...over,
+  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', attempt: 'a1', dryRun: false, clock: { now: () => new Date() }, ...over,
 });
 const approved = { approval: { approver: 'U2' } };
 
@@ -52,7 +52,8 @@ describe('demote guardrails', () => {
     const swarm = new FakeSwarm([manager('m1', { leader: true }), manager('m2'), manager('m3'), manager('m4'), manager('m5')]);
     const r = await changeRole('worker')(ctx(swarm, approved), { node: 'm5' });
     expect(r.title).toBe('m5 is now a worker');
-    const again = await changeRole('worker')(ctx(swarm, approved), { node: 'm5' });
+    // a second delivery of the same request is a new attempt
+    const again = await changeRole('worker')(ctx(swarm, { ...approved, attempt: 'a2' }), { node: 'm5' });
     expect(again.title).toMatch(/already carried out/);
     expect(swarm.changes.length).toBe(1);
   });

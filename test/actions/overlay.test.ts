@@ -9,7 +9,7 @@ import { FakeSwarm, manager, network, worker } from '../support/fixtures.js';
 
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: [] } }));
 const ctx = (swarm: FakeSwarm, over: Partial<ActionContext> = {}): ActionContext => ({
-  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', dryRun: false, clock: { now: () => new Date() }, ...over,
+  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', attempt: 'a1', dryRun: false, clock: { now: () => new Date() }, ...over,
 });
 const run = (swarm: FakeSwarm, text: string) => {
   const p = parseCommand(text);

@@ -12,7 +12,7 @@ const NOW = new Date('2026-11-21T12:00:00Z');
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: [], approver: [] } }));
 
 const ctx = (swarm: FakeSwarm): ActionContext => ({
-  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', dryRun: false, clock: { now: () => NOW },
+  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', attempt: 'a1', dryRun: false, clock: { now: () => NOW },
 });
 
 /** Golden files live beside the test; UPDATE_GOLDEN=1 rewrites them after a deliberate change. */

@@ -33,8 +33,8 @@ const job = (text: string, user = 'U0OPS', requestId = 'req1') => ({
 const buttonValue = (chat: FakeChat) =>
   (chat.posts.at(-1)!.message.blocks.find((b) => b['type'] === 'actions')!['elements'] as Array<{ action_id: string; value: string }>).find((e) => e.action_id === APPROVE_ACTION)!.value;
 
-const click = (value: string, user: string, decision: 'approve' | 'deny' = 'approve') => ({
-  kind: 'decision', requestId: `click-${user}`, decision, value, user, channel: 'C0OPS', messageTs: '1.0001', responseUrl: 'https://hooks.slack.test/click',
+const click = (value: string, user: string, decision: 'approve' | 'deny' = 'approve', reason?: string) => ({
+  kind: 'decision', requestId: `click-${user}`, decision, value, user, channel: 'C0OPS', messageTs: '1.0001', responseUrl: 'https://hooks.slack.test/click', ...(reason ? { reason } : {}),
 });
 
 describe('worker', () => {
@@ -171,10 +171,19 @@ describe('worker', () => {
     it('lets the requester withdraw with Deny, recorded as such', async () => {
       const { run, chat, audit, swarm } = withSpare();
       await run(job('join manager tcp://10.0.0.9:2376'));
-      await run(click(buttonValue(chat), 'U0OPS', 'deny'));
-      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Withdrawn by the requester/);
+      await run(click(buttonValue(chat), 'U0OPS', 'deny', 'withdrawn'));
+      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Withdrawn by the requester at .*: Withdrawn by the requester/);
       expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied' });
       expect(swarm.changes).toEqual([]);
+    });
+
+    it('a denial stands even when the swarm has no quorum to record it', async () => {
+      const { run, chat, audit, swarm } = withSpare();
+      await run(job('join manager tcp://10.0.0.9:2376'));
+      swarm.claimOperation = async () => Promise.reject(new SwarmError('QUORUM_LOST', 'no leader'));
+      await run(click(buttonValue(chat), 'U0APPROVE', 'deny', 'not-now'));
+      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Denied by <@U0APPROVE> at .*: Not now: bad timing/);
+      expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied', approver: 'U0APPROVE' });
     });
 
     it('a dry run of a manager-level change needs no approval and changes nothing', async () => {

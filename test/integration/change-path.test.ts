@@ -149,16 +149,20 @@ describe.skipIf(labUnavailable())('the change path against the real swarm', () =
     expect(docker('lab-n1', 'node', 'inspect', 'lab-n4', '--format', '{{.Spec.Role}}')).toBe('worker');
   });
 
-  it('deny records who decided and changes nothing', async () => {
+  it('deny records who decided and why, and changes nothing', async () => {
     const before = nodeLs();
     await h.slash('promote lab-n4');
     const posted = h.slack.posts.filter((p) => p.method === 'chat.postMessage' && p.body['channel'] === 'C0PRODOPS').at(-1)!;
-    const value = (posted.body['blocks'] as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>)
-      .find((b) => b.type === 'actions')!.elements!.find((b) => b.action_id === DENY_ACTION)!.value;
-    await h.click({ actionId: DENY_ACTION, value, user: USERS.approver2, messageTs: '1700000200.000100' });
+    const blocks = posted.body['blocks'] as Array<{ type: string; elements?: Array<{ type: string; action_id: string; options?: Array<{ value: string }> }> }>;
+    const menu = blocks.find((b) => b.type === 'actions')!.elements!.find((e) => e.action_id === DENY_ACTION)!;
+    expect(menu.type).toBe('static_select');
+    expect(menu.options!.map((o) => o.value)).toContain('quorum-risk');
+    await h.click({ actionId: DENY_ACTION, selected: 'quorum-risk', messageBlocks: blocks, user: USERS.approver2, messageTs: '1700000200.000100' });
     const update = JSON.stringify(h.slack.posts.filter((p) => p.method === 'chat.update').at(-1));
-    expect(update).toMatch(new RegExp(`Denied by <@${USERS.approver2}> at`));
-    expect(JSON.stringify(h.auditPosts().at(-1))).toMatch(/denied/);
+    expect(update).toMatch(new RegExp(`Denied by <@${USERS.approver2}> at .*: Too risky for quorum`));
+    const audit = JSON.stringify(h.auditPosts().at(-1));
+    expect(audit).toMatch(/denied/);
+    expect(audit).toMatch(/Too risky for quorum/);
     expect(nodeLs()).toBe(before);
   });
 

@@ -117,7 +117,7 @@ export async function startHarness() {
     };
   }
 
-  async function click(o: { actionId: string; value: string; user: string; messageTs?: string; channel?: string }) {
+  async function click(o: { actionId: string; value?: string; selected?: string; messageBlocks?: unknown[]; user: string; messageTs?: string; channel?: string }) {
     const id = `r${++responseId}`;
     const res = await slackHandler(blockActionEvent({ ...o, secret: SIGNING_SECRET, responseUrl: slack.responseUrl(id) }) as never, {});
     await lambda.settled();

@@ -38,6 +38,25 @@ describe('Block Kit renderer', () => {
     expect(JSON.stringify(m.blocks)).toMatch(/Showing \d+ of 3000 nodes/);
   });
 
+  it('renders buttons and a menu as elements of one actions block', () => {
+    const m = renderBlockKit(
+      reply('Approval needed', 'info', [
+        {
+          kind: 'buttons',
+          buttons: [{ label: 'Approve', actionId: 'ok', value: 'signed', style: 'primary' }],
+          select: { placeholder: 'Deny…', actionId: 'no', options: [{ label: 'Not now', value: 'not-now' }] },
+        },
+      ]),
+    );
+    expect(m.blocks.at(-1)).toEqual({
+      type: 'actions',
+      elements: [
+        { type: 'button', text: { type: 'plain_text', text: 'Approve' }, action_id: 'ok', value: 'signed', style: 'primary' },
+        { type: 'static_select', action_id: 'no', placeholder: { type: 'plain_text', text: 'Deny…' }, options: [{ text: { type: 'plain_text', text: 'Not now' }, value: 'not-now' }] },
+      ],
+    });
+  });
+
   it('never lets a token through, whatever an action wrote; the plain renderer shows everything', () => {
     const r = reply('Oops', 'error', [{ kind: 'text', text: `docker said: invalid join token ${TOKEN}` }]);
     expect(JSON.stringify(renderBlockKit(r))).not.toContain('SWMTKN-1-3pu6');

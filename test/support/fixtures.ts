@@ -76,7 +76,8 @@ export class FakeSwarm implements SwarmPort {
   /** what the fake was asked to change, in order */
   changes: string[] = [];
   daemons = new Map<string, DaemonInfo>();
-  claimed = new Set<string>();
+  /** operation key → the attempt that claimed it */
+  claimed = new Map<string, string>();
 
   async rotateJoinTokens(kinds: TokenKind[]) {
     this.changes.push(`rotate ${kinds.join('+')}`);
@@ -96,9 +97,10 @@ export class FakeSwarm implements SwarmPort {
     this.daemons.set(req.url, { ...d, localState: 'active' });
     return node;
   }
-  async claimOperation(key: string) {
-    if (this.claimed.has(key)) return false;
-    this.claimed.add(key);
+  async claimOperation({ key, attempt }: { key: string; attempt: string }) {
+    // like the adapter: a claim is ours again only for the attempt that made it
+    if (this.claimed.has(key)) return this.claimed.get(key) === attempt;
+    this.claimed.set(key, attempt);
     return true;
   }
   async createOverlay(spec: OverlaySpec) {

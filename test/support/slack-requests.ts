@@ -51,7 +51,12 @@ export function slashCommandEvent(o: SlashOptions) {
 
 export function blockActionEvent(o: {
   actionId: string;
-  value: string;
+  /** a button's value */
+  value?: string;
+  /** a menu's chosen option (then the action is a static_select) */
+  selected?: string;
+  /** the message's blocks, as Slack sends them with every click */
+  messageBlocks?: unknown[];
   user: string;
   channel?: string;
   messageTs?: string;
@@ -68,9 +73,13 @@ export function blockActionEvent(o: {
     container: { type: 'message', message_ts: o.messageTs ?? '1700000001.000100', channel_id: o.channel ?? 'C0PRODOPS', is_ephemeral: false },
     trigger_id: '1.2.3',
     channel: { id: o.channel ?? 'C0PRODOPS', name: 'prod-ops' },
-    message: { ts: o.messageTs ?? '1700000001.000100', type: 'message', text: 'approval', blocks: [] },
+    message: { ts: o.messageTs ?? '1700000001.000100', type: 'message', text: 'approval', blocks: o.messageBlocks ?? [] },
     response_url: o.responseUrl,
-    actions: [{ type: 'button', action_id: o.actionId, block_id: 'approval', value: o.value, action_ts: String(Date.now() / 1000) }],
+    actions: [
+      o.selected !== undefined
+        ? { type: 'static_select', action_id: o.actionId, block_id: 'approval', selected_option: { text: { type: 'plain_text', text: o.selected }, value: o.selected }, action_ts: String(Date.now() / 1000) }
+        : { type: 'button', action_id: o.actionId, block_id: 'approval', value: o.value, action_ts: String(Date.now() / 1000) },
+    ],
   };
   const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
   const { timestamp, signature } = sign(o.secret, body, o.timestamp);
