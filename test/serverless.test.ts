@@ -56,25 +56,41 @@ describe('npx serverless package (offline)', () => {
     expect(resources('AWS::Events::Rule').length).toBe(1);
   });
 
-  it('grants least privilege: SSM under the prefix, KMS via SSM only, invoke of the worker only', () => {
-    const [, role] = resources('AWS::IAM::Role')[0]!;
-    const statements = (role.Properties.Policies as Array<{ PolicyDocument: { Statement: any[] } }>).flatMap((p) => p.PolicyDocument.Statement);
-    const ours = statements.filter((s) => !flat(s.Action).includes('logs:'));
-    const actions = ours.flatMap((s) => [s.Action].flat()).sort();
-    expect(actions).toEqual(['kms:Decrypt', 'lambda:InvokeFunction', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
-    for (const s of ours) expect(s.Effect).toBe('Allow');
+  it('grants least privilege: SSM under the prefix, KMS via SSM only, invoke of the worker only, by the ingress only', () => {
+    const roles = Object.fromEntries(resources('AWS::IAM::Role'));
+    const statementsOf = (role: string) =>
+      (roles[role]!.Properties.Policies as Array<{ PolicyDocument: { Statement: any[] } }>)
+        .flatMap((p) => p.PolicyDocument.Statement)
+        .filter((s) => !flat(s.Action).includes('logs:'));
+    const actionsOf = (role: string) => statementsOf(role).flatMap((s) => [s.Action].flat()).sort();
+    const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
+    const roleOf = (fn: string) => fns[fn]!.Role['Fn::GetAtt'][0] as string;
+    expect(roleOf('WorkerLambdaFunction')).toBe(roleOf('RotateLambdaFunction'));
+    expect(roleOf('SlackLambdaFunction')).not.toBe(roleOf('WorkerLambdaFunction'));
 
-    const ssm = ours.find((s) => flat(s.Action).includes('ssm:'))!;
-    expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod');
+    // worker and rotate: the service's parameters and KMS through SSM, and no invoking anything
+    const worker = roleOf('WorkerLambdaFunction');
+    expect(actionsOf(worker)).toEqual(['kms:Decrypt', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
+    const ssm = statementsOf(worker).find((s) => flat(s.Action).includes('ssm:'))!;
+    expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod"');
     expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod/*');
     expect(flat(ssm.Resource)).not.toMatch(/"\*"/);
 
-    const kms = ours.find((s) => flat(s.Action).includes('kms:'))!;
-    expect(flat(kms.Condition)).toContain('kms:ViaService');
-
-    const invoke = ours.find((s) => flat(s.Action).includes('lambda:'))!;
+    // the ingress: Slack secrets and policy only (never the clusters' keys), KMS through SSM, invoke of the worker only
+    const slack = roleOf('SlackLambdaFunction');
+    expect(actionsOf(slack)).toEqual(['kms:Decrypt', 'lambda:InvokeFunction', 'ssm:GetParameter', 'ssm:GetParameters']);
+    const slackSsm = flat(statementsOf(slack).find((s) => flat(s.Action).includes('ssm:'))!.Resource);
+    expect(slackSsm).toContain('parameter/swarm-ops/prod/slack/*');
+    expect(slackSsm).toContain('parameter/swarm-ops/prod/policy');
+    expect(slackSsm).not.toContain('clusters');
+    const invoke = statementsOf(slack).find((s) => flat(s.Action).includes('lambda:'))!;
     expect(flat(invoke.Resource)).toContain('swarm-ops-prod-worker');
-    expect(flat(invoke.Resource)).not.toContain('slack');
+
+    for (const role of [worker, slack]) {
+      for (const st of statementsOf(role)) expect(st.Effect).toBe('Allow');
+      const kms = statementsOf(role).find((s) => flat(s.Action).includes('kms:'))!;
+      expect(flat(kms.Condition)).toContain('kms:ViaService');
+    }
   });
 
   it('bundles each function on its own: handler exported, no native modules, slack without Docker or renderers', () => {
