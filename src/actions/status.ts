@@ -80,8 +80,6 @@ export function statusWarnings(input: {
       `Encrypted overlay${encrypted.length > 1 ? 's' : ''} ${encrypted.map((n) => `\`${n.name}\``).join(', ')} with Windows node${windows.length > 1 ? 's' : ''} ${names(windows)}: encrypted overlays are not supported on Windows.`,
     );
 
-  if (quorum.verdict !== 'healthy' && !unreachable.length && quorum.unreachable)
-    warnings.push(`${quorum.unreachable} manager(s) cannot be reached.`);
   return warnings;
 }
 
