@@ -1,8 +1,20 @@
 import https from 'node:https';
-import { createHash, X509Certificate } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { isIP } from 'node:net';
 import Dockerode from 'dockerode';
-import { redactSecrets, SwarmError } from '../errors.js';
+import { SwarmError } from '../errors.js';
+import { classify, describeFailure, dockerMessage, isTimeout, type DockerErrorLike, type EndpointFailure } from './docker-errors.js';
+import {
+  demuxDockerStream,
+  toDaemonInfo,
+  toSwarmNetwork,
+  toSwarmNode,
+  type DockerInfo,
+  type DockerNetwork,
+  type DockerNode,
+  type DockerSwarmSpec,
+  type DockerTask,
+} from './docker-json.js';
 import type {
   OperationClaim,
   Availability,
@@ -65,51 +77,6 @@ const compareVersions = (a: string, b: string) => {
   const [b1 = 0, b2 = 0] = b.split('.').map(Number);
   return a1 - b1 || a2 - b2;
 };
-
-/** Failures of one endpoint that make trying the next one worthwhile. */
-type EndpointFailure = 'unreachable' | 'tls' | 'not-manager' | 'no-leader';
-
-interface DockerErrorLike {
-  statusCode?: number;
-  json?: { message?: string } | null;
-  code?: string;
-  name?: string;
-  message?: string;
-}
-
-const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
-
-export function dockerMessage(err: unknown): string {
-  const e = err as DockerErrorLike;
-  const raw = e?.json?.message ?? (typeof e?.json === 'string' ? e.json : undefined) ?? e?.message ?? String(err);
-  return redactSecrets(String(raw).trim());
-}
-
-export function classify(err: unknown): EndpointFailure | undefined {
-  const e = err as DockerErrorLike;
-  const msg = dockerMessage(err);
-  if (typeof e?.statusCode === 'number') {
-    if (e.statusCode === 503 && /not a swarm manager|not part of a swarm/i.test(msg)) return 'not-manager';
-    if (/does not have a leader|no elected cluster leader|context deadline exceeded|rpc error: code = (Unavailable|DeadlineExceeded)/i.test(msg))
-      return 'no-leader';
-    return undefined;
-  }
-  if (TLS_CODES.test(e?.code ?? '') || /certificate|ssl|tls alert|alert (unknown ca|bad certificate)/i.test(e?.message ?? '')) return 'tls';
-  return 'unreachable';
-}
-
-const isTimeout = (err: unknown) => {
-  const e = err as DockerErrorLike;
-  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR' || e?.code === 'ETIMEDOUT' || /timed? ?out/i.test(e?.message ?? '');
-};
-
-function describeFailure(kind: EndpointFailure, err: unknown): string {
-  const e = err as DockerErrorLike;
-  if (isTimeout(err)) return 'timed out';
-  if (kind === 'tls') return `TLS failed (${e?.code ?? dockerMessage(err)})`;
-  if (kind === 'unreachable') return e?.code ?? dockerMessage(err);
-  return dockerMessage(err);
-}
 
 export class DockerSwarm implements SwarmPort {
   activeEndpoint: string | undefined;
@@ -668,35 +635,6 @@ export class DockerSwarm implements SwarmPort {
   }
 }
 
-interface DockerTask {
-  ID: string;
-  NodeID?: string;
-  DesiredState?: string;
-  Status?: { State?: string; Err?: string };
-  NetworksAttachments?: Array<{ Network?: { Spec?: { Ingress?: boolean } }; Addresses?: string[] }> | null;
-}
-
-/** Docker multiplexes stdout and stderr of a non-TTY log stream into 8-byte-headed frames. */
-export function demuxDockerStream(buf: Buffer): string {
-  const framed = buf.length >= 8 && buf[0]! <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
-  if (!framed) return buf.toString('utf8');
-  const out: Buffer[] = [];
-  let i = 0;
-  while (i + 8 <= buf.length) {
-    const size = buf.readUInt32BE(i + 4);
-    out.push(buf.subarray(i + 8, i + 8 + size));
-    i += 8 + size;
-  }
-  return Buffer.concat(out).toString('utf8');
-}
-
-interface DockerSwarmSpec {
-  Version: { Index: number };
-  Spec: Record<string, unknown>;
-  JoinTokens?: { Worker?: string; Manager?: string };
-}
-
-// dockerode's typings omit the options argument of info(), which carries the abort signal
 const infoOf = (d: Dockerode, abortSignal: AbortSignal): Promise<unknown> =>
   (d.info as unknown as (opts: object) => Promise<unknown>).call(d, { abortSignal });
 
@@ -726,110 +664,3 @@ function dial<T>(
 
 const inspectSwarm = (d: Dockerode, abortSignal: AbortSignal): Promise<unknown> =>
   (d.swarmInspect as unknown as (opts: object) => Promise<unknown>).call(d, { abortSignal });
-
-// ---- Docker's JSON, reduced to what we read -------------------------------------------------
-
-interface DockerNode {
-  ID: string;
-  Version?: { Index?: number };
-  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
-  Description?: { Hostname?: string; Platform?: { OS?: string }; Engine?: { EngineVersion?: string; Labels?: Record<string, string> } };
-  Status?: { State?: string; Addr?: string };
-  ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string } | null;
-}
-
-export function toSwarmNode(n: DockerNode): SwarmNode {
-  const state = (n.Status?.State ?? 'unknown') as NodeState;
-  return {
-    id: n.ID,
-    hostname: n.Description?.Hostname ?? n.ID.slice(0, 12),
-    role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
-    state,
-    availability: (n.Spec?.Availability ?? 'active') as SwarmNode['availability'],
-    addr: n.Status?.Addr ?? '',
-    engineVersion: n.Description?.Engine?.EngineVersion ?? 'unknown',
-    os: n.Description?.Platform?.OS ?? 'unknown',
-    labels: { ...(n.Description?.Engine?.Labels ?? {}), ...(n.Spec?.Labels ?? {}) },
-    ...(n.ManagerStatus
-      ? {
-          manager: {
-            leader: Boolean(n.ManagerStatus.Leader),
-            reachability: (n.ManagerStatus.Reachability ?? 'unknown') as 'reachable' | 'unreachable' | 'unknown',
-            addr: n.ManagerStatus.Addr ?? '',
-          },
-        }
-      : {}),
-    version: n.Version?.Index ?? 0,
-  };
-}
-
-interface DockerInfo {
-  Name?: string;
-  Swarm?: {
-    NodeID?: string;
-    LocalNodeState?: string;
-    ControlAvailable?: boolean;
-    Error?: string;
-    Managers?: number;
-    Nodes?: number;
-    RemoteManagers?: Array<{ NodeID: string; Addr: string }> | null;
-    Cluster?: { TLSInfo?: { TrustRoot?: string } };
-  };
-}
-
-function certExpiry(pem: string | undefined): Date | undefined {
-  if (!pem) return undefined;
-  try {
-    return new Date(new X509Certificate(pem).validTo);
-  } catch {
-    return undefined;
-  }
-}
-
-export function toDaemonInfo(endpoint: string, raw: DockerInfo, apiCertExpiresAt?: Date): DaemonInfo {
-  const s = raw.Swarm ?? {};
-  const caExpiresAt = certExpiry(s.Cluster?.TLSInfo?.TrustRoot);
-  return {
-    endpoint,
-    name: raw.Name ?? '',
-    nodeId: s.NodeID ?? '',
-    localState: s.LocalNodeState ?? 'inactive',
-    controlAvailable: Boolean(s.ControlAvailable),
-    error: redactSecrets(s.Error ?? ''),
-    managers: s.Managers ?? 0,
-    nodes: s.Nodes ?? 0,
-    remoteManagers: (s.RemoteManagers ?? []).map((m) => ({ nodeId: m.NodeID, addr: m.Addr })),
-    ...(caExpiresAt ? { caExpiresAt } : {}),
-    ...(apiCertExpiresAt ? { apiCertExpiresAt } : {}),
-  };
-}
-
-interface DockerNetwork {
-  Id: string;
-  Name: string;
-  Driver?: string;
-  Scope?: string;
-  Attachable?: boolean;
-  Ingress?: boolean;
-  Internal?: boolean;
-  Options?: Record<string, string> | null;
-  Labels?: Record<string, string> | null;
-  IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> | null };
-}
-
-export function toSwarmNetwork(n: DockerNetwork): SwarmNetwork {
-  return {
-    id: n.Id,
-    name: n.Name,
-    driver: n.Driver ?? '',
-    scope: n.Scope ?? '',
-    attachable: Boolean(n.Attachable),
-    ingress: Boolean(n.Ingress),
-    internal: Boolean(n.Internal),
-    encrypted: Object.prototype.hasOwnProperty.call(n.Options ?? {}, 'encrypted'),
-    subnets: (n.IPAM?.Config ?? [])
-      .filter((c) => c.Subnet)
-      .map((c) => ({ subnet: c.Subnet!, ...(c.Gateway ? { gateway: c.Gateway } : {}) })),
-    labels: n.Labels ?? {},
-  };
-}

@@ -288,7 +288,7 @@ require_root() { [[ $(id -u) == 0 ]] || die "must run as root (network namespace
 
 # A newcomer's fresh Debian machine has none of this yet: install it (root
 # only, Debian's own packages) unless SWARM_LAB_NO_INSTALL=1.
-LAB_PACKAGES="docker.io busybox-static iproute2 openssl util-linux curl"
+LAB_PACKAGES="docker.io busybox-static iproute2 openssl util-linux curl jq"
 ensure_packages() {
   local missing=0 c
   for c in "$DOCKERD" "$CONTAINERD" "$DOCKER_CLI" "$BUSYBOX"; do [[ -x $c ]] || missing=1; done

@@ -1,0 +1,47 @@
+/** What Docker's (and the network's) failures mean to swarm-ops. */
+import { redactSecrets } from '../errors.js';
+
+/** Failures of one endpoint that make trying the next one worthwhile. */
+export type EndpointFailure = 'unreachable' | 'tls' | 'not-manager' | 'no-leader';
+
+export interface DockerErrorLike {
+  statusCode?: number;
+  json?: { message?: string } | null;
+  code?: string;
+  name?: string;
+  message?: string;
+}
+
+const TLS_CODES = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER|ALTNAME/;
+
+export function dockerMessage(err: unknown): string {
+  const e = err as DockerErrorLike;
+  const raw = e?.json?.message ?? (typeof e?.json === 'string' ? e.json : undefined) ?? e?.message ?? String(err);
+  return redactSecrets(String(raw).trim());
+}
+
+export function classify(err: unknown): EndpointFailure | undefined {
+  const e = err as DockerErrorLike;
+  const msg = dockerMessage(err);
+  if (typeof e?.statusCode === 'number') {
+    if (e.statusCode === 503 && /not a swarm manager|not part of a swarm/i.test(msg)) return 'not-manager';
+    if (/does not have a leader|no elected cluster leader|context deadline exceeded|rpc error: code = (Unavailable|DeadlineExceeded)/i.test(msg))
+      return 'no-leader';
+    return undefined;
+  }
+  if (TLS_CODES.test(e?.code ?? '') || /certificate|ssl|tls alert|alert (unknown ca|bad certificate)/i.test(e?.message ?? '')) return 'tls';
+  return 'unreachable';
+}
+
+export const isTimeout = (err: unknown) => {
+  const e = err as DockerErrorLike;
+  return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR' || e?.code === 'ETIMEDOUT' || /timed? ?out/i.test(e?.message ?? '');
+};
+
+export function describeFailure(kind: EndpointFailure, err: unknown): string {
+  const e = err as DockerErrorLike;
+  if (isTimeout(err)) return 'timed out';
+  if (kind === 'tls') return `TLS failed (${e?.code ?? dockerMessage(err)})`;
+  if (kind === 'unreachable') return e?.code ?? dockerMessage(err);
+  return dockerMessage(err);
+}

@@ -1,0 +1,139 @@
+/** Docker's JSON, reduced to what swarm-ops reads, and mapped to our own models. */
+import { X509Certificate } from 'node:crypto';
+import { redactSecrets } from '../errors.js';
+import type { DaemonInfo, NodeState, SwarmNetwork, SwarmNode } from '../ports.js';
+
+export interface DockerTask {
+  ID: string;
+  NodeID?: string;
+  DesiredState?: string;
+  Status?: { State?: string; Err?: string };
+  NetworksAttachments?: Array<{ Network?: { Spec?: { Ingress?: boolean } }; Addresses?: string[] }> | null;
+}
+
+/** Docker multiplexes stdout and stderr of a non-TTY log stream into 8-byte-headed frames. */
+export function demuxDockerStream(buf: Buffer): string {
+  const framed = buf.length >= 8 && buf[0]! <= 2 && buf[1] === 0 && buf[2] === 0 && buf[3] === 0;
+  if (!framed) return buf.toString('utf8');
+  const out: Buffer[] = [];
+  let i = 0;
+  while (i + 8 <= buf.length) {
+    const size = buf.readUInt32BE(i + 4);
+    out.push(buf.subarray(i + 8, i + 8 + size));
+    i += 8 + size;
+  }
+  return Buffer.concat(out).toString('utf8');
+}
+
+export interface DockerSwarmSpec {
+  Version: { Index: number };
+  Spec: Record<string, unknown>;
+  JoinTokens?: { Worker?: string; Manager?: string };
+}
+
+// dockerode's typings omit the options argument of info(), which carries the abort signal
+
+export interface DockerNode {
+  ID: string;
+  Version?: { Index?: number };
+  Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
+  Description?: { Hostname?: string; Platform?: { OS?: string }; Engine?: { EngineVersion?: string; Labels?: Record<string, string> } };
+  Status?: { State?: string; Addr?: string };
+  ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string } | null;
+}
+
+export function toSwarmNode(n: DockerNode): SwarmNode {
+  const state = (n.Status?.State ?? 'unknown') as NodeState;
+  return {
+    id: n.ID,
+    hostname: n.Description?.Hostname ?? n.ID.slice(0, 12),
+    role: n.Spec?.Role === 'manager' ? 'manager' : 'worker',
+    state,
+    availability: (n.Spec?.Availability ?? 'active') as SwarmNode['availability'],
+    addr: n.Status?.Addr ?? '',
+    engineVersion: n.Description?.Engine?.EngineVersion ?? 'unknown',
+    os: n.Description?.Platform?.OS ?? 'unknown',
+    labels: { ...(n.Description?.Engine?.Labels ?? {}), ...(n.Spec?.Labels ?? {}) },
+    ...(n.ManagerStatus
+      ? {
+          manager: {
+            leader: Boolean(n.ManagerStatus.Leader),
+            reachability: (n.ManagerStatus.Reachability ?? 'unknown') as 'reachable' | 'unreachable' | 'unknown',
+            addr: n.ManagerStatus.Addr ?? '',
+          },
+        }
+      : {}),
+    version: n.Version?.Index ?? 0,
+  };
+}
+
+export interface DockerInfo {
+  Name?: string;
+  Swarm?: {
+    NodeID?: string;
+    LocalNodeState?: string;
+    ControlAvailable?: boolean;
+    Error?: string;
+    Managers?: number;
+    Nodes?: number;
+    RemoteManagers?: Array<{ NodeID: string; Addr: string }> | null;
+    Cluster?: { TLSInfo?: { TrustRoot?: string } };
+  };
+}
+
+function certExpiry(pem: string | undefined): Date | undefined {
+  if (!pem) return undefined;
+  try {
+    return new Date(new X509Certificate(pem).validTo);
+  } catch {
+    return undefined;
+  }
+}
+
+export function toDaemonInfo(endpoint: string, raw: DockerInfo, apiCertExpiresAt?: Date): DaemonInfo {
+  const s = raw.Swarm ?? {};
+  const caExpiresAt = certExpiry(s.Cluster?.TLSInfo?.TrustRoot);
+  return {
+    endpoint,
+    name: raw.Name ?? '',
+    nodeId: s.NodeID ?? '',
+    localState: s.LocalNodeState ?? 'inactive',
+    controlAvailable: Boolean(s.ControlAvailable),
+    error: redactSecrets(s.Error ?? ''),
+    managers: s.Managers ?? 0,
+    nodes: s.Nodes ?? 0,
+    remoteManagers: (s.RemoteManagers ?? []).map((m) => ({ nodeId: m.NodeID, addr: m.Addr })),
+    ...(caExpiresAt ? { caExpiresAt } : {}),
+    ...(apiCertExpiresAt ? { apiCertExpiresAt } : {}),
+  };
+}
+
+export interface DockerNetwork {
+  Id: string;
+  Name: string;
+  Driver?: string;
+  Scope?: string;
+  Attachable?: boolean;
+  Ingress?: boolean;
+  Internal?: boolean;
+  Options?: Record<string, string> | null;
+  Labels?: Record<string, string> | null;
+  IPAM?: { Config?: Array<{ Subnet?: string; Gateway?: string }> | null };
+}
+
+export function toSwarmNetwork(n: DockerNetwork): SwarmNetwork {
+  return {
+    id: n.Id,
+    name: n.Name,
+    driver: n.Driver ?? '',
+    scope: n.Scope ?? '',
+    attachable: Boolean(n.Attachable),
+    ingress: Boolean(n.Ingress),
+    internal: Boolean(n.Internal),
+    encrypted: Object.prototype.hasOwnProperty.call(n.Options ?? {}, 'encrypted'),
+    subnets: (n.IPAM?.Config ?? [])
+      .filter((c) => c.Subnet)
+      .map((c) => ({ subnet: c.Subnet!, ...(c.Gateway ? { gateway: c.Gateway } : {}) })),
+    labels: n.Labels ?? {},
+  };
+}
