@@ -24,14 +24,9 @@ function credentials(): ClusterCredentials {
     };
   }
   const labJson = path.join(labDir, 'lab.json');
-  const up = existsSync(labJson) && (() => {
-    try {
-      execFileSync('bash', [labScript, 'status'], { stdio: 'ignore' });
-      return true;
-    } catch {
-      return false;
-    }
-  })();
+  // cheap: the lab's description and its first daemon's socket; a node that is down is status's to report
+  const lab = existsSync(labJson) ? (JSON.parse(readFileSync(labJson, 'utf8')) as { nodes: Array<{ socket?: string }> }) : undefined;
+  const up = Boolean(lab?.nodes[0]?.socket && existsSync(lab.nodes[0].socket));
   if (!up) {
     console.error('No swarm configured: starting the local swarm lab (3 managers + 2 spare nodes)…');
     execFileSync('bash', [labScript, 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -40,4 +35,6 @@ function credentials(): ClusterCredentials {
 }
 
 const text = process.argv.slice(2).join(' ');
-process.stdout.write(await runLocal(text || 'help', credentials()));
+const { output, ok } = await runLocal(text || 'help', credentials());
+process.stdout.write(output);
+process.exitCode = ok ? 0 : 1;

@@ -1,6 +1,6 @@
 import type { NodeRole } from '../ports.js';
 import { SwarmError } from '../errors.js';
-import { assessQuorum, explainQuorum } from '../domain/quorum.js';
+import { assessQuorum, evenManagersAdvice, explainQuorum } from '../domain/quorum.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
 import type { DockerApiUrl } from '../commands/validators.js';
 import type { Action } from './types.js';
@@ -16,7 +16,17 @@ export const join =
   (role: NodeRole): Action<JoinArgs> =>
   async (ctx, args) => {
     const url = args.url.url;
+    // needs a leader, also for a dry run: a join can't happen without one
+    const members = await ctx.swarm.listNodes();
     const target = await ctx.swarm.inspectDaemon(url);
+    const member = members.find((n) => n.id === target.nodeId);
+    if (member) {
+      throw new SwarmError(
+        'ALREADY_IN_SWARM',
+        `\`${member.hostname}\` (${url}) is already a ${member.role} of \`${ctx.cluster}\`; nothing was changed.` +
+          (role === 'manager' && member.role === 'worker' ? ` To make it a manager, type \`/swarm promote ${member.hostname}\`.` : ''),
+      );
+    }
     if (target.localState !== 'inactive') {
       throw new SwarmError(
         'ALREADY_IN_SWARM',
@@ -30,7 +40,7 @@ export const join =
       `data path ${args['data-path-addr'] ?? args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
     ];
     if (role === 'manager') {
-      const managers = (await ctx.swarm.listNodes()).filter((n) => n.role === 'manager');
+      const managers = members.filter((n) => n.role === 'manager');
       const reachable = managers.filter((m) => m.manager?.reachability === 'reachable').length;
       const before = assessQuorum(managers.length, reachable);
       const after = assessQuorum(managers.length + 1, reachable + 1);
@@ -40,23 +50,31 @@ export const join =
           kind: 'list',
           title: 'Warning',
           tone: 'warn',
-          items: [`${after.managers} managers is an even number: it tolerates no more failures than ${after.managers - 1}. Add or remove one more to get back to an odd number.`],
+          items: [evenManagersAdvice(after.managers)],
         });
       }
     }
     const what = `\`${target.name}\` (${url}) as a ${role}`;
     if (ctx.dryRun) {
       return reply(`Dry run: would join ${target.name} to ${ctx.cluster} as a ${role}`, 'info', [
-        { kind: 'text', text: `${url} answers and is not in a swarm. Would join ${what} (${addrs.join(', ')}), then wait for it to be Ready.${ctx.policy.rotateAfterJoin ? ` Then the ${role} join token would be rotated.` : ''} Nothing was changed.` },
+        {
+          kind: 'text',
+          text:
+            `${url} answers and is not in a swarm. Would ${role === 'manager' ? 'ask an approver, then ' : ''}join ${what} (${addrs.join(', ')}), then wait for it to be Ready.` +
+            `${ctx.policy.rotateAfterJoin ? ` Then the ${role} join token would be rotated.` : ''} Nothing was changed.`,
+        },
         ...parts,
       ]);
     }
     if (role === 'manager' && !ctx.approval) {
       // the worker turns this into an approval request with Approve / Deny buttons
-      return reply(`Approval needed: join ${target.name} to ${ctx.cluster} as a manager`, 'info', [
-        { kind: 'text', text: `<@${ctx.user}> asks to join ${what} (${addrs.join(', ')}).` },
-        ...parts,
-      ]);
+      return {
+        ...reply(`Approval needed: join ${target.name} to ${ctx.cluster} as a manager`, 'info', [
+          { kind: 'text', text: `<@${ctx.user}> asks to join ${what} (${addrs.join(', ')}).` },
+          ...parts,
+        ]),
+        approvalRequest: true,
+      };
     }
     if (!(await ctx.swarm.claimOperation({ key: `join-${ctx.requestId}`, attempt: ctx.attempt, description: `join ${role} ${url} by ${ctx.user}` }))) {
       return reply(`Join ${ctx.requestId} was already carried out`, 'info', [

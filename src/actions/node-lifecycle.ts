@@ -1,5 +1,5 @@
 import { QuorumGuardError } from '../errors.js';
-import { assessQuorum, explainQuorum, type QuorumAssessment } from '../domain/quorum.js';
+import { assessQuorum, evenManagersAdvice, explainQuorum, type QuorumAssessment } from '../domain/quorum.js';
 import { reply, type Reply, type ReplyPart } from '../domain/reply.js';
 import type { SwarmNode } from '../ports.js';
 import { resolveNode } from './resolve-node.js';
@@ -14,7 +14,7 @@ function arithmetic(before: QuorumAssessment, after: QuorumAssessment, label: st
       kind: 'list',
       title: 'Warning',
       tone: 'warn',
-      items: [`That leaves ${after.managers} managers, an even number: it tolerates no more failures than ${after.managers - 1}.`],
+      items: [evenManagersAdvice(after.managers)],
     });
   }
   return parts;
@@ -62,9 +62,16 @@ export const changeRole =
     }
 
     const what = `${verb} \`${node.hostname}\` (${node.id.slice(0, 12)}) to ${to}`;
-    if (ctx.dryRun) return reply(`Dry run: would ${verb} ${node.hostname}`, 'info', [{ kind: 'text', text: `Would ${what}. Nothing was changed.` }, ...parts]);
+    if (ctx.dryRun)
+      return reply(`Dry run: would ${verb} ${node.hostname}`, 'info', [
+        { kind: 'text', text: `Would ${what}, once an approver other than you approves it. Nothing was changed.` },
+        ...parts,
+      ]);
     if (!ctx.approval) {
-      return reply(`Approval needed: ${verb} ${node.hostname} in ${ctx.cluster}`, 'info', [{ kind: 'text', text: `<@${ctx.user}> asks to ${what}.` }, ...parts]);
+      return {
+        ...reply(`Approval needed: ${verb} ${node.hostname} in ${ctx.cluster}`, 'info', [{ kind: 'text', text: `<@${ctx.user}> asks to ${what}.` }, ...parts]),
+        approvalRequest: true,
+      };
     }
     const repeat = await claimed(ctx, verb);
     if (repeat) return repeat;
@@ -82,7 +89,8 @@ export const changeAvailability =
     const nodes = await ctx.swarm.listNodes();
     const node = resolveNode(nodes, args.node);
     const verb = to === 'drain' ? 'drain' : 'activate';
-    if (node.availability === to) return alreadyDone(`${node.hostname} is already ${to}`, `\`${node.hostname}\` is already ${to === 'drain' ? 'drained' : 'active'}.`);
+    const state = to === 'drain' ? 'drained' : 'active';
+    if (node.availability === to) return alreadyDone(`${node.hostname} is already ${state}`, `\`${node.hostname}\` is already ${state}.`);
 
     const parts: ReplyPart[] = [];
     if (node.role === 'manager') {

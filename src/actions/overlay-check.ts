@@ -76,9 +76,9 @@ export function renderMatrix(r: Reachability): { columns: string[]; rows: string
 export const overlayCheck =
   (timing: ProbeTiming = DEFAULT_TIMING): Action<{ name: string }> =>
   async (ctx, args) => {
+    const nodes = await ctx.swarm.listNodes();
     const net = await findOverlay(ctx.swarm, args.name);
     if (net.ingress) throw new UserFacingError('VALIDATION', '`ingress` is the routing mesh; probe one of your own overlays instead.');
-    const nodes = await ctx.swarm.listNodes();
     const byId = new Map<string, SwarmNode>(nodes.map((n) => [n.id, n]));
     const eligible = nodes.filter((n) => n.state === 'ready' && n.availability === 'active');
     const skipped = nodes.filter((n) => !eligible.includes(n));

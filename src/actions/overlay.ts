@@ -1,5 +1,5 @@
 import { didYouMean } from '../commands/parse.js';
-import { cidrContains, cidrsOverlap, parseCidr } from '../commands/validators.js';
+import { cidrContains, cidrsOverlap, formatNetwork, hasHostBits, isHostAddress, parseCidr } from '../commands/validators.js';
 import { UserFacingError, ValidationError } from '../errors.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
 import type { SwarmNetwork, SwarmPort } from '../ports.js';
@@ -8,7 +8,8 @@ import type { Action } from './types.js';
 /** Docker's own networks: never created or removed by name. */
 const PREDEFINED = new Set(['bridge', 'host', 'none', 'ingress', 'docker_gwbridge']);
 
-export const isSwarmOverlay = (n: SwarmNetwork) => n.scope === 'swarm' && n.driver === 'overlay';
+/** Swarm-scoped networks (overlays; also one whose allocation failed and so shows no driver). */
+export const isSwarmOverlay = (n: SwarmNetwork) => n.scope === 'swarm' && (n.driver === 'overlay' || n.driver === '');
 
 /** Docker's short ID: a shorter prefix could pick a network nobody meant. */
 const MIN_ID_PREFIX = 12;
@@ -28,6 +29,8 @@ export async function findOverlay(swarm: SwarmPort, ref: string): Promise<SwarmN
 }
 
 export const overlayLs: Action = async (ctx) => {
+  // without a leader a manager lists only what it holds locally; say so rather than show a short list
+  await ctx.swarm.listNodes();
   const overlays = (await ctx.swarm.listNetworks()).filter(isSwarmOverlay).sort((a, b) => a.name.localeCompare(b.name));
   const usage = await Promise.all(overlays.map((n) => ctx.swarm.networkUsage(n.id).catch(() => undefined)));
   return reply(`Overlay networks of ${ctx.cluster} (${overlays.length})`, 'info', [
@@ -59,11 +62,20 @@ interface CreateArgs {
 export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
   if (PREDEFINED.has(args.name)) throw new ValidationError(`\`${args.name}\` is one of Docker's own networks. Pick another name, e.g. \`${args.name}-net\`.`);
   const subnet = args.subnet ? parseCidr(args.subnet) : undefined;
+  if (subnet && hasHostBits(subnet)) {
+    throw new ValidationError(`${args.subnet} has host bits set. Type the network address: \`--subnet ${formatNetwork(subnet)}\`.`);
+  }
   if (subnet && args.gateway && !cidrContains(subnet, args.gateway)) {
     throw new ValidationError(`Gateway ${args.gateway} is outside subnet ${args.subnet}. Type a gateway inside it, e.g. the first address of the subnet.`);
   }
+  if (subnet && args.gateway && !isHostAddress(subnet, args.gateway)) {
+    throw new ValidationError(`Gateway ${args.gateway} is the network or broadcast address of ${args.subnet}. Type a host address, e.g. the first one after the network address.`);
+  }
+  // an answer only a manager with a leader can give: without one, the list would be this node's local view
+  await ctx.swarm.listNodes();
   const networks = await ctx.swarm.listNetworks();
-  const clash = networks.find((n) => n.name === args.name);
+  // swarm compares names without regard to case
+  const clash = networks.find((n) => n.name.toLowerCase() === args.name.toLowerCase());
   if (clash) throw new UserFacingError('CONFLICT', `A network named \`${args.name}\` already exists (${clash.driver}, ${clash.scope}). Pick another name; nothing was created.`);
   if (subnet) {
     for (const n of networks) {
@@ -133,6 +145,7 @@ export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
 };
 
 export const overlayRm: Action<{ name: string }> = async (ctx, args) => {
+  await ctx.swarm.listNodes();
   const net = await findOverlay(ctx.swarm, args.name);
   if (net.ingress || PREDEFINED.has(net.name)) {
     throw new ValidationError(`\`${net.name}\` is Docker's routing-mesh network; swarm-ops does not remove it.`);

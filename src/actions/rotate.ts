@@ -7,12 +7,14 @@ const tokens = (kinds: TokenKind[]) => `${kinds.join(' and ')} join token${kinds
 
 export const rotate: Action<{ which: 'worker' | 'manager' | 'both' }> = async (ctx, { which }) => {
   const kinds = kindsOf(which);
+  // a rotation needs a leader; a dry run says so just the same
+  await ctx.swarm.listNodes();
   if (ctx.dryRun) {
     return reply(`Dry run: would rotate the ${tokens(kinds)} of ${ctx.cluster}`, 'info', [
       {
         kind: 'text',
         text:
-          `\`/swarm rotate ${which}\` would ask a manager of \`${ctx.cluster}\` for new ${tokens(kinds)}. ` +
+          `\`/swarm rotate ${which}\` would ask a manager of \`${ctx.cluster}\` for ${kinds.length > 1 ? 'new' : 'a new'} ${tokens(kinds)}. ` +
           'Nodes already in the swarm are not affected; the old token stops working for new joins. Nothing was changed.',
       },
     ]);

@@ -1,5 +1,5 @@
 import { SwarmError } from '../errors.js';
-import { assessQuorum, explainQuorum, type QuorumAssessment } from '../domain/quorum.js';
+import { assessQuorum, evenManagersAdvice, explainQuorum, type QuorumAssessment } from '../domain/quorum.js';
 import { reply, type Reply, type ReplyPart, type Tone } from '../domain/reply.js';
 import type { DaemonInfo, InfoProbe, SwarmNetwork, SwarmNode } from '../ports.js';
 import type { Action } from './types.js';
@@ -31,9 +31,7 @@ export function statusWarnings(input: {
 
   if (managers.length === 1) warnings.push('Only one manager: no high availability. Promote two more nodes to tolerate one failure.');
   else if (managers.length % 2 === 0 && managers.length > 0)
-    warnings.push(
-      `An even number of managers (${managers.length}) tolerates no more failures than ${managers.length - 1}; use an odd number.`,
-    );
+    warnings.push(evenManagersAdvice(managers.length));
   if (managers.length > 7) warnings.push(`${managers.length} managers: more than 7 slows every Raft commit; 3, 5 or 7 is the advice.`);
 
   const unreachable = managers.filter((m) => m.manager?.reachability !== 'reachable');
@@ -45,9 +43,11 @@ export function statusWarnings(input: {
   if (downWorkers.length) {
     const shown = downWorkers.slice(0, 10);
     warnings.push(
-      `${downWorkers.length} node${downWorkers.length > 1 ? 's' : ''} down: ${names(shown)}${downWorkers.length > shown.length ? ', …' : ''}.`,
+      `${downWorkers.length} node${downWorkers.length > 1 ? 's' : ''} not ready: ${shown.map((n) => `\`${n.hostname}\` (${n.state})`).join(', ')}${downWorkers.length > shown.length ? ', …' : ''}.`,
     );
   }
+  if (nodes.length && !nodes.some((n) => n.state === 'ready' && n.availability === 'active'))
+    warnings.push('No node is both ready and active: services can\'t be scheduled anywhere. `/swarm activate <node>` brings one back.');
 
   const drainedManagers = managers.filter((m) => m.availability === 'drain');
   if (drainedManagers.length)

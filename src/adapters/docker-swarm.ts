@@ -483,13 +483,27 @@ export class DockerSwarm implements SwarmPort {
         throw err;
       }
       const status = (err as DockerErrorLike).statusCode;
-      if (status === 409) throw new SwarmError('CONFLICT', `A network named \`${spec.name}\` already exists; nothing was created.`);
+      if (status === 409 || /name conflicts with an existing object/i.test(dockerMessage(err)))
+        throw new SwarmError('CONFLICT', `A network named \`${spec.name}\` (in any letter case) already exists; nothing was created.`);
       if (status === 403 || status === 400) throw new SwarmError('VALIDATION', `Docker refused the network: ${dockerMessage(err)}`);
       throw err;
     })) as unknown as { id?: string; Id?: string };
     const id = created.id ?? created.Id ?? '';
-    const raw = await this.call((d, signal) => dial<DockerNetwork>(d, { path: `/networks/${id}`, method: 'GET', signal }));
-    return toSwarmNetwork(raw);
+    // Swarm allocates the network after it answered; one it can't allocate (e.g. its gateway is
+    // taken) stays without driver and subnet. Report only what was really set up.
+    const deadline = Date.now() + 8000;
+    for (;;) {
+      const net = toSwarmNetwork(await this.call((d, signal) => dial<DockerNetwork>(d, { path: `/networks/${id}`, method: 'GET', signal })));
+      if (net.driver === 'overlay' && (!spec.subnet || net.subnets.length)) return net;
+      if (Date.now() > deadline) {
+        await this.removeNetwork(id).catch(() => undefined);
+        throw new SwarmError(
+          'CONFLICT',
+          `Docker accepted \`${spec.name}\` but could not allocate it${spec.subnet ? ` (is ${spec.subnet}${spec.gateway ? ` or gateway ${spec.gateway}` : ''} already in use?)` : ''}, so it was removed again; nothing was created.`,
+        );
+      }
+      await sleep(250);
+    }
   }
 
   async removeNetwork(id: string): Promise<void> {

@@ -80,6 +80,14 @@ export function createWorker(deps: WorkerDeps): Worker {
   }
 
   function failureReply(err: unknown, ctx: { requestId: string; command: string; cluster?: string; user: string }): Reply {
+    if (err instanceof SwarmError && err.code === 'QUORUM_LOST') {
+      log.warn('command refused: no leader', { ...ctx, error: describeError(err) });
+      return errorReply(
+        `The swarm \`${ctx.cluster ?? ''}\` has no leader (quorum lost), so it can't be changed or fully read right now; running services keep running. ` +
+          'Nothing was changed. Type `/swarm status` to see which managers are missing.',
+        'No leader: nothing was changed',
+      );
+    }
     if (isUserFacing(err)) {
       log.warn('command refused', { ...ctx, error: describeError(err) });
       return errorReply(err.message);
@@ -147,7 +155,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       const out = await execute({ ...job, attempt }, policy);
       parsed = out.parsed;
       const dryRun = Boolean(parsed.args['dry-run']);
-      if (parsed.spec.needsApproval && !dryRun) {
+      if (parsed.spec.needsApproval && !dryRun && out.result.approvalRequest) {
         await requestApproval(job, out.result, policy);
         await audit(policy, { ...base(job), outcome: 'requested', detail: out.result.title, durationMs: Date.now() - started });
         return;

@@ -1,5 +1,8 @@
 import { UsageError } from '../errors.js';
 import { REGISTRY, type CommandSpec } from './registry.js';
+import { didYouMean } from './suggest.js';
+
+export { didYouMean, levenshtein } from './suggest.js';
 
 export const MAX_INPUT_LENGTH = 1000;
 
@@ -17,36 +20,18 @@ export function tokenize(text: string): string[] {
   for (const m of text.matchAll(re)) {
     tokens.push(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? '');
   }
-  return tokens.map(unwrapSlackLink);
+  return tokens.map(unwrapSlackLink).map(normalizeDashes);
+}
+
+/** Phones and Slack turn `--` into an em or en dash; read it as the user meant it. */
+function normalizeDashes(token: string): string {
+  return token.replace(/^[\u2013\u2014]-?(?=[a-z])/i, '--');
 }
 
 /** Slack may send a typed URL as <https://host:2376> or <https://host|label>. */
 function unwrapSlackLink(token: string): string {
   const m = /^<([^|>]+)(\|[^>]*)?>$/.exec(token);
   return m ? m[1]! : token;
-}
-
-export function levenshtein(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0]!;
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const tmp = row[j]!;
-      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = tmp;
-    }
-  }
-  return row[b.length]!;
-}
-
-export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
-  let best: { c: string; d: number } | undefined;
-  for (const c of candidates) {
-    const d = c.startsWith(input) && input.length >= 2 ? 0 : levenshtein(input, c);
-    if (!best || d < best.d) best = { c, d };
-  }
-  return best && best.d <= Math.max(2, Math.floor(best.c.length / 3)) ? best.c : undefined;
 }
 
 const groups = (): Map<string, string[]> => {
@@ -82,11 +67,15 @@ function findSpec(tokens: string[]): { spec: CommandSpec; rest: string[] } {
   );
 }
 
+/** `topic?` and `...topic?` name the positional `topic` */
+const positionalName = (p: string) => p.replace(/^\.\.\./, '').replace(/\?$/, '');
+
 function usage(spec: CommandSpec): string {
   return `Usage: \`${spec.usage}\``;
 }
 
 export function parseCommand(text: string): ParsedCommand {
+  text = text.trim();
   if (text.length > MAX_INPUT_LENGTH) {
     throw new UsageError(`That command is ${text.length} characters long; the limit is ${MAX_INPUT_LENGTH}. Type \`/swarm help\` for the commands.`);
   }
@@ -133,23 +122,28 @@ export function parseCommand(text: string): ParsedCommand {
     }
   }
 
-  const required = spec.positionals.filter((p) => !p.endsWith('?'));
+  const required = spec.positionals.filter((p) => !p.endsWith('?')).map(positionalName);
   if (positionals.length < required.length) {
     throw new UsageError(`\`${spec.name}\` needs ${required.map((p) => `<${p}>`).join(' ')}. ${usage(spec)}`);
+  }
+  // `help overlay create`: the last positional may be several words when the spec says so
+  const last = spec.positionals.at(-1) ?? '';
+  if (last.startsWith('...') && positionals.length > spec.positionals.length) {
+    positionals.splice(spec.positionals.length - 1, Infinity, positionals.slice(spec.positionals.length - 1).join(' '));
   }
   if (positionals.length > spec.positionals.length) {
     const extra = positionals.slice(spec.positionals.length).map((p) => `\`${p}\``).join(' ');
     throw new UsageError(`Unexpected ${extra} after \`${spec.name}\`. ${usage(spec)}`);
   }
   spec.positionals.forEach((p, idx) => {
-    if (positionals[idx] !== undefined) raw[p.replace(/\?$/, '')] = positionals[idx];
+    if (positionals[idx] !== undefined) raw[positionalName(p)] = positionals[idx];
   });
 
   const parsed = spec.schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0] ?? '');
-    const label = spec.positionals.some((p) => p.replace(/\?$/, '') === field) ? `<${field}>` : `--${field}`;
+    const label = spec.positionals.some((p) => positionalName(p) === field) ? `<${field}>` : `--${field}`;
     throw new UsageError(`${label}: ${issue.message}. ${usage(spec)}`);
   }
   return { name: spec.name, spec, args: parsed.data as ParsedCommand['args'] };

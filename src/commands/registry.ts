@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import type { Role } from '../config/policy.js';
+import { didYouMean } from './suggest.js';
 import { cidr, dockerApiUrl, dockerName, ipAddress, nodeRef } from './validators.js';
 
 /**
@@ -45,9 +46,9 @@ export const COMMANDS = [
     name: 'help',
     summary: 'list the commands, or explain one',
     usage: '/swarm help [command]',
-    positionals: ['topic?'],
+    positionals: ['...topic?'],
     flags: {},
-    schema: z.object({ topic: z.string().max(40).optional(), ...common }),
+    schema: z.object({ topic: z.string().max(40).transform((t) => t.toLowerCase()).optional(), ...common }),
     role: 'viewer',
     mutating: false,
     needsApproval: false,
@@ -105,9 +106,15 @@ export const COMMANDS = [
     positionals: ['which'],
     flags: {},
     schema: z.object({
-      which: z.enum(['worker', 'manager', 'both'], {
-        errorMap: () => ({ message: 'say which tokens: `worker`, `manager` or `both`' }),
-      }),
+      which: z.preprocess(
+        (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+        z.enum(['worker', 'manager', 'both'], {
+          errorMap: (_issue, ctx) => {
+            const hint = typeof ctx.data === 'string' ? didYouMean(ctx.data, ['worker', 'manager', 'both']) : undefined;
+            return { message: `${hint ? `did you mean \`${hint}\`? ` : ''}say which tokens: \`worker\`, \`manager\` or \`both\`` };
+          },
+        }),
+      ),
       ...common,
     }),
     role: 'operator',

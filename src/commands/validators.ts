@@ -71,11 +71,36 @@ export const cidr = z.string().refine((s) => parseCidr(s) !== undefined, (s) => 
   message: `\`${s}\` is not a CIDR subnet. Type it as ADDRESS/PREFIX, e.g. 10.20.0.0/24`,
 }));
 
-/** Docker's own rule for object names (daemon/names.RestrictedNamePattern). */
+/**
+ * Swarm's rule for network names: a DNS name component (swarmkit's
+ * validateName): letters and digits, `-` and `_` inside, at most 63.
+ */
 export const dockerName = z
   .string()
-  .max(64, 'names are at most 64 characters')
-  .regex(/^[a-zA-Z0-9][a-zA-Z0-9_.-]+$/, 'use letters, digits, `_`, `.` and `-`, starting with a letter or digit (at least 2 characters), e.g. `app-net`');
+  .max(63, 'network names are at most 63 characters')
+  .regex(/^[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*$/, 'use letters, digits, `-` and `_` (not at the start or end; no dots), e.g. `app-net`');
+
+/** The network address and (IPv4) broadcast address are not usable as a gateway. */
+export function isHostAddress(cidr: Cidr, ip: string): boolean {
+  const bits = cidr.family === 4 ? 32 : 128;
+  const v = ipToBigInt(ip);
+  const host = v & ((1n << BigInt(bits - cidr.prefix)) - 1n);
+  if (cidr.prefix >= bits - 1) return true;
+  if (host === 0n) return false;
+  return !(cidr.family === 4 && host === (1n << BigInt(bits - cidr.prefix)) - 1n);
+}
+
+/** Whether the text of a CIDR has host bits set (10.60.0.5/24 instead of 10.60.0.0/24). */
+export function hasHostBits(c: Cidr): boolean {
+  const [addr = ''] = c.text.split('/');
+  return ipToBigInt(addr) !== c.network;
+}
+
+export function formatNetwork(c: Cidr): string {
+  if (c.family === 4) return `${[24, 16, 8, 0].map((s) => Number((c.network >> BigInt(s)) & 255n)).join('.')}/${c.prefix}`;
+  const groups = Array.from({ length: 8 }, (_, i) => ((c.network >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
+  return `${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${c.prefix}`;
+}
 
 /** A node hostname or a node ID prefix. */
 export const nodeRef = z

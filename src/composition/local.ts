@@ -9,7 +9,7 @@ import { ACTIONS } from '../actions/index.js';
 import { parseCommand } from '../commands/parse.js';
 import { parsePolicy, requireRole } from '../config/policy.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
-import { isUserFacing, redactSecrets } from '../errors.js';
+import { isUserFacing, redactSecrets, UnknownClusterError } from '../errors.js';
 import type { ClusterCredentials } from '../ports.js';
 import { renderPlainText } from '../render/plain-text.js';
 
@@ -40,11 +40,18 @@ export function labCredentials(lab: LabDescription): ClusterCredentials {
   };
 }
 
-export async function runLocal(text: string, creds: ClusterCredentials, requestId = `local-${Date.now().toString(36)}`): Promise<string> {
+export async function runLocal(
+  text: string,
+  creds: ClusterCredentials,
+  requestId = `local-${Date.now().toString(36)}`,
+): Promise<{ output: string; ok: boolean }> {
   let result: Reply;
   try {
     const parsed = parseCommand(text);
     requireRole(DEFAULT_POLICY, LOCAL_USER, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
+    if (parsed.args.cluster && parsed.args.cluster !== 'lab') {
+      throw new UnknownClusterError(`The local runner knows one cluster, \`lab\`; leave --cluster out (or type \`--cluster lab\`).`);
+    }
     const action = ACTIONS[parsed.name as keyof typeof ACTIONS]!;
     result = await action(
       {
@@ -59,7 +66,7 @@ export async function runLocal(text: string, creds: ClusterCredentials, requestI
       },
       parsed.args,
     );
-    if (parsed.spec.needsApproval && !parsed.args['dry-run']) {
+    if (result.approvalRequest) {
       result = reply(result.title, result.tone, [
         ...result.parts,
         { kind: 'context', text: 'In Slack this request now waits for a second person to click Approve. The local runner stops here; nothing was changed.' },
@@ -68,5 +75,5 @@ export async function runLocal(text: string, creds: ClusterCredentials, requestI
   } catch (err) {
     result = isUserFacing(err) ? errorReply(err.message) : errorReply(`Unexpected error: ${redactSecrets(String(err))}`);
   }
-  return renderPlainText(result);
+  return { output: renderPlainText(result), ok: result.tone !== 'error' };
 }

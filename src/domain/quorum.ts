@@ -40,6 +40,15 @@ export function assessQuorum(managers: number, reachable: number): QuorumAssessm
   };
 }
 
+/** Why an even number of managers is advised against, with the numbers. */
+export function evenManagersAdvice(managers: number): string {
+  const t = faultToleranceOf(managers);
+  return (
+    `${managers} managers is an even number: it tolerates ${t} failure${t === 1 ? '' : 's'}, ` +
+    `no more than ${managers - 1} manager${managers - 1 === 1 ? '' : 's'} would, while needing a larger quorum (${quorumOf(managers)}). Use an odd number.`
+  );
+}
+
 /** One line of arithmetic, shown wherever a decision depends on it. */
 export function explainQuorum(q: QuorumAssessment): string {
   if (q.verdict === 'quorum lost') {

@@ -26,6 +26,8 @@ export interface Reply {
   tone: Tone;
   title: string;
   parts: ReplyPart[];
+  /** this reply asks for a second person's approval (the worker adds the buttons); absent when there is nothing to approve */
+  approvalRequest?: true;
 }
 
 export const reply = (title: string, tone: Tone, parts: ReplyPart[], visibility: Reply['visibility'] = 'in_channel'): Reply => ({

@@ -13,14 +13,20 @@ const ctx = (swarm: FakeSwarm, over: Partial<ActionContext> = {}): ActionContext
 const approved = { approval: { approver: 'U2' } };
 
 describe('resolveNode', () => {
-  const nodes = [manager('mgr-1'), worker('wrk-1', { id: 'abc111' }), worker('wrk-2', { id: 'abc222' })];
+  const nodes = [manager('mgr-1', { id: 'zz99' }), worker('wrk-1', { id: 'abcd111' }), worker('wrk-2', { id: 'abcd222' })];
   it('finds by hostname, full ID or unique prefix', () => {
     expect(resolveNode(nodes, 'WRK-1').hostname).toBe('wrk-1');
-    expect(resolveNode(nodes, 'abc222').hostname).toBe('wrk-2');
-    expect(resolveNode(nodes, 'abc1').hostname).toBe('wrk-1');
+    expect(resolveNode(nodes, 'abcd222').hostname).toBe('wrk-2');
+    expect(resolveNode(nodes, 'abcd1').hostname).toBe('wrk-1');
   });
   it('lists the candidates of an ambiguous prefix', () => {
-    expect(() => resolveNode(nodes, 'abc')).toThrow(/`abc` matches 2 nodes: `abc111` \(wrk-1\), `abc222` \(wrk-2\)/);
+    expect(() => resolveNode(nodes, 'abcd')).toThrow(/`abcd` matches 2 nodes: `abcd111` \(wrk-1\), `abcd222` \(wrk-2\)/);
+  });
+  it('never picks a node by a prefix of fewer than 4 characters', () => {
+    expect(() => resolveNode(nodes, 'zz')).toThrow(/No node `zz`.*at least 4 characters/);
+  });
+  it('lists hostnames that start with what was typed', () => {
+    expect(() => resolveNode(nodes, 'wrk')).toThrow(/2 hostnames start with it: `wrk-1`, `wrk-2`/);
   });
   it('suggests a close hostname for an unknown node', () => {
     expect(() => resolveNode(nodes, 'wrk-9')).toThrow(/No node `wrk-9`.*Did you mean/);
@@ -45,7 +51,7 @@ describe('demote guardrails', () => {
     const text = renderPlainText(r);
     expect(r.title).toBe('Approval needed: demote m3 in prod');
     expect(text).toContain('After the demote: 2 of 2 managers reachable');
-    expect(text).toContain('leaves 2 managers, an even number');
+    expect(text).toContain('2 managers is an even number: it tolerates 0 failures, no more than 1 manager would');
     expect(swarm.changes).toEqual([]);
   });
   it('demotes once approved, and only once per request', async () => {

@@ -24,6 +24,10 @@ describe('overlay create', () => {
     ['overlay create ingress', /one of Docker's own networks/],
     ['overlay create new --subnet 10.20.0.128/25', /overlaps 10.20.0.0\/24 of network `app`/],
     ['overlay create new --subnet 10.30.0.0/24 --gateway 10.31.0.1', /Gateway 10.31.0.1 is outside subnet 10.30.0.0\/24/],
+    ['overlay create new --subnet 10.30.0.0/24 --gateway 10.30.0.0', /network or broadcast address/],
+    ['overlay create new --subnet 10.30.0.0/24 --gateway 10.30.0.255', /network or broadcast address/],
+    ['overlay create new --subnet 10.30.0.5/24', /has host bits set. Type the network address: `--subnet 10.30.0.0\/24`/],
+    ['overlay create APP', /named `APP` \(in any letter case\)|already exists/],
   ])('%s is refused and creates nothing', async (text, message) => {
     const swarm = existing();
     await expect(run(swarm, text)).rejects.toThrow(message);

@@ -112,9 +112,9 @@ describe('status warnings follow the operating advice', () => {
   };
   it.each([
     ['single manager', [manager('m1', { leader: true })], /Only one manager/],
-    ['even managers', [manager('m1', { leader: true }), manager('m2')], /even number of managers \(2\)/],
+    ['even managers', [manager('m1', { leader: true }), manager('m2')], /2 managers is an even number: it tolerates 0 failures/],
     ['more than 7', Array.from({ length: 9 }, (_, i) => manager(`m${i}`, { leader: i === 0 })), /9 managers: more than 7/],
-    ['down node', [manager('m1', { leader: true }), worker('w1', { state: 'down' })], /1 node down: `w1`/],
+    ['down node', [manager('m1', { leader: true }), worker('w1', { state: 'down' })], /1 node not ready: `w1` \(down\)/],
     ['drained manager', [manager('m1', { leader: true, availability: 'drain' })], /Drained manager: `m1` \(still voting/],
     ['one zone', [manager('m1', { leader: true, labels: { zone: 'a' } }), manager('m2', { labels: { zone: 'a' } }), manager('m3', { labels: { 'topology.kubernetes.io/zone': 'a' } })], /one availability zone \(`a`\)/],
     ['version skew', [manager('m1', { leader: true }), worker('w1', { engineVersion: '24.0.7' })], /Engine version skew: 20.10.24 \(1\), 24.0.7 \(1\)/],

@@ -89,6 +89,15 @@ describe('worker', () => {
     expect(logged).not.toMatch(/SWMTKN-1-abc/);
   });
 
+  it('says plainly that a swarm without a leader changed nothing', async () => {
+    const swarm = new FakeSwarm([]);
+    swarm.listNodes = async () => Promise.reject(new SwarmError('QUORUM_LOST', 'The swarm has no leader (tcp://a: rpc error ...).'));
+    const { run, chat, audit } = setup(swarm);
+    await run(job('rotate worker'));
+    expect(chat.responses[0]!.message.text).toMatch(/No leader: nothing was changed — The swarm `prod` has no leader \(quorum lost\).*\/swarm status/);
+    expect(audit.events[0]).toMatchObject({ outcome: 'refused' });
+  });
+
   it('drops the cached credentials once on a TLS failure and tries again', async () => {
     const swarm = new FakeSwarm([manager('m1', { leader: true })], { info: daemonInfo() });
     let calls = 0;
@@ -184,6 +193,14 @@ describe('worker', () => {
       await run(click(buttonValue(chat), 'U0APPROVE', 'deny', 'not-now'));
       expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Denied by <@U0APPROVE> at .*: Not now: bad timing/);
       expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied', approver: 'U0APPROVE' });
+    });
+
+    it('asks nobody to approve a change that would do nothing', async () => {
+      const { run, chat, audit } = withSpare();
+      await run(job('promote m2'));
+      expect(chat.posts).toEqual([]);
+      expect(chat.responses[0]!.message.text).toMatch(/m2 is already a manager/);
+      expect(audit.events.map((e) => e.outcome)).toEqual(['succeeded']);
     });
 
     it('a dry run of a manager-level change needs no approval and changes nothing', async () => {

@@ -152,13 +152,13 @@ describe.skipIf(labUnavailable())('overlays and node lifecycle against the real 
     expect(nodeSpec('lab-n4', '{{.Spec.Role}}')).toBe('worker');
   });
 
-  it('an ambiguous or unknown node is a clear error', async () => {
-    const unknown = await h.slash('drain lab-n9');
-    expect(unknown.resultText).toMatch(/No node `lab-n9`/);
-    const ids = docker('lab-n1', 'node', 'ls', '-q').split('\n');
-    // a one-character prefix shared by two IDs, when there is one
-    const shared = [...'abcdefghijklmnopqrstuvwxyz0123456789'].find((c) => ids.filter((id) => id.startsWith(c)).length > 1);
-    if (shared) expect((await h.slash(`drain ${shared}`)).resultText).toMatch(new RegExp(`\`${shared}\` matches \\d+ nodes`));
+  it('an ambiguous, too short or unknown node is a clear error and changes nothing', async () => {
+    const before = docker('lab-n1', 'node', 'ls', '--format', '{{.Hostname}} {{.Availability}}');
+    expect((await h.slash('drain lab-n9')).resultText).toMatch(/No node `lab-n9`/);
+    expect((await h.slash('drain lab')).resultText).toMatch(/hostnames start with it: `lab-n1`, `lab-n2`, `lab-n3`, `lab-n4`/);
+    const id = docker('lab-n1', 'node', 'ls', '-q').split('\n')[0]!;
+    expect((await h.slash(`drain ${id.slice(0, 1)}`)).resultText).toMatch(/at least 4 characters/);
+    expect(docker('lab-n1', 'node', 'ls', '--format', '{{.Hostname}} {{.Availability}}')).toBe(before);
   });
 
   it('a demote that would lose quorum (one manager stopped) is refused and changes nothing', async () => {
