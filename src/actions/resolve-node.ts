@@ -21,7 +21,9 @@ export function resolveNode(nodes: SwarmNode[], ref: string): SwarmNode {
       `\`${ref}\` matches ${candidates.length} nodes: ${list}${candidates.length > 10 ? ', …' : ''}. Type more of the ID${byName.length > 1 ? ' (the hostname is shared)' : ''}.`,
     );
   }
-  const startsLike = nodes.filter((n) => n.hostname.toLowerCase().startsWith(ref.toLowerCase()));
+  const startsLike = nodes
+    .filter((n) => n.hostname.toLowerCase().startsWith(ref.toLowerCase()))
+    .sort((a, b) => a.hostname.localeCompare(b.hostname));
   if (startsLike.length > 1) {
     throw new UserFacingError(
       'AMBIGUOUS_NODE',

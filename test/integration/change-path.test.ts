@@ -79,7 +79,9 @@ describe.skipIf(labUnavailable())('the change path against the real swarm', () =
     const nodesBefore = nodeLs();
     const again = await h.slash(`join worker ${n4}`);
     expect(again.result?.response_type).toBe('ephemeral');
-    expect(again.resultText).toMatch(/`lab-n4` \(tcp:\/\/10\.77\.0\.14:2376\) is already part of a swarm/);
+    expect(again.resultText).toMatch(/`lab-n4` \(tcp:\/\/10\.77\.0\.14:2376\) is already a worker of `lab`; nothing was changed/);
+    const promoteHint = await h.slash(`join manager ${n4} --dry-run`);
+    expect(promoteHint.resultText).toMatch(/To make it a manager, type `\/swarm promote lab-n4`/);
     const nowhere = await h.slash('join worker tcp://10.77.0.99:2376');
     expect(nowhere.resultText).toMatch(/Can't reach the Docker API at tcp:\/\/10\.77\.0\.99:2376/);
     const bad = await h.slash('join worker 10.77.0.14');
