@@ -157,6 +157,7 @@ export const overlayCheck =
             (net.encrypted ? ' This overlay is encrypted: IPsec (ESP) between the hosts must work, e.g. IP protocol 50 open and the kernel able to do it.' : ''),
       },
       { kind: 'table', noun: 'nodes', ...renderMatrix(result) },
+      { kind: 'context', text: 'ok: answered ping · FAIL: no answer · ?: not measured (the task did not report, or did not find that node in `tasks.<probe>` DNS) · ·: itself' },
     ];
     if (result.failed.length)
       parts.push({ kind: 'list', title: `Failed pairs (${result.failed.length})`, tone: 'error', items: result.failed.map(([a, b]) => `${a} → ${b}`) });

@@ -140,6 +140,12 @@ function healthyStatus(
       : { kind: 'text', text: 'No warnings.' },
     { kind: 'context', text: `Answered by ${endpoint ?? 'a manager'}` },
   ];
+  if (quorum.verdict === 'quorum lost' && leader) {
+    parts.splice(1, 0, {
+      kind: 'context',
+      text: `This answer comes from \`${leader.hostname}\`, which still names itself leader: its view is stale until it notices it lost its followers.`,
+    });
+  }
   const tone = quorum.verdict === 'healthy' && warnings.length ? 'warn' : TONE[quorum.verdict];
   return reply(`Swarm ${cluster}: ${quorum.verdict}`, tone, parts);
 }
@@ -167,6 +173,24 @@ export function quorumLostStatus(cluster: string, probes: InfoProbe[]): Reply {
   const quorum = assessQuorum(total, reachableCount);
   const swarmError = answering.map((p) => p.info.error).find(Boolean);
   const unreachableCount = total - reachableCount;
+  if (quorum.verdict !== 'quorum lost') {
+    // enough managers answer to form a quorum, yet none leads: an election is under way (or stuck)
+    return reply(`Swarm ${cluster}: no leader yet`, 'warn', [
+      {
+        kind: 'text',
+        text:
+          `*No leader right now*, but enough managers answer to elect one: ${explainQuorum(quorum)} ` +
+          'This usually settles within seconds (e.g. after the leader went away); ask again shortly. Changes wait until then.',
+      },
+      {
+        kind: 'list',
+        title: `Managers answering (${reachableCount})`,
+        items: answering.map((p) => `\`${p.info.name}\` via ${p.endpoint}`).concat(upWithoutInfo.map((p) => `${p.endpoint} (daemon answers)`)),
+      },
+      ...(unreachableAddrs.length ? [{ kind: 'list' as const, title: `Not answering (${unreachableCount})`, items: unreachableAddrs, tone: 'warn' as const }] : []),
+      ...(swarmError ? [{ kind: 'context' as const, text: `Docker says: ${swarmError}` }] : []),
+    ]);
+  }
 
   const parts: ReplyPart[] = [
     {

@@ -142,3 +142,32 @@ describe('status warnings follow the operating advice', () => {
     expect(warn(nodes)).toBe('');
   });
 });
+
+describe('no leader while a quorum answers', () => {
+  it('says an election is under way rather than quorum lost', async () => {
+    const members = [
+      { nodeId: 'a', addr: '10.0.0.1:2377' },
+      { nodeId: 'b', addr: '10.0.0.2:2377' },
+      { nodeId: 'c', addr: '10.0.0.3:2377' },
+    ];
+    const swarm = new FakeSwarm([], {
+      quorumLost: true,
+      probes: [
+        { endpoint: 'tcp://10.0.0.1:2376', error: 'ECONNREFUSED' },
+        { endpoint: 'tcp://10.0.0.2:2376', daemonUp: true, info: daemonInfo({ name: 'mgr-2', nodeId: 'b', remoteManagers: members }) },
+        { endpoint: 'tcp://10.0.0.3:2376', daemonUp: true, info: daemonInfo({ name: 'mgr-3', nodeId: 'c', remoteManagers: members }) },
+      ],
+    });
+    const r = await status(ctx(swarm), {});
+    expect(r.title).toBe('Swarm prod: no leader yet');
+    expect(renderPlainText(r)).toContain('2 of 3 managers reachable; quorum 2');
+    expect(renderPlainText(r)).toContain('Raft address 10.0.0.1:2377');
+  });
+
+  it('flags a stale leader view', async () => {
+    const swarm = new FakeSwarm([manager('m1', { leader: true }), manager('m2', { reachability: 'unreachable' }), manager('m3', { reachability: 'unreachable' })], { info });
+    const r = await status(ctx(swarm), {});
+    expect(r.title).toBe('Swarm prod: quorum lost');
+    expect(renderPlainText(r)).toContain('which still names itself leader: its view is stale');
+  });
+});
