@@ -31,6 +31,14 @@ async function waitForQuorum(deadlineMs = 120_000) {
   }
 }
 
+/** One at a time: two managers starting together can split votes for a minute. */
+async function bringBackN2N3() {
+  labSh('start', 'lab-n2');
+  await waitForQuorum();
+  labSh('start', 'lab-n3');
+  await waitForHealthy();
+}
+
 describe.skipIf(labUnavailable())('/swarm status and nodes against the real swarm', () => {
   let h: Harness;
   beforeAll(async () => {
@@ -132,11 +140,7 @@ describe.skipIf(labUnavailable())('/swarm status and nodes against the real swar
       const n = await h.slash('nodes');
       expect(n.result?.text).toContain('quorum lost');
     } finally {
-      // one at a time: two managers starting together can split votes for a minute
-      labSh('start', 'lab-n2');
-      await waitForQuorum();
-      labSh('start', 'lab-n3');
-      await waitForHealthy();
+      await bringBackN2N3();
     }
   });
 
@@ -170,10 +174,7 @@ describe.skipIf(labUnavailable())('/swarm status and nodes against the real swar
       expect(r.resultText).toContain('1 more must come back');
       expect(r.resultText).toMatch(/does not have a leader/);
     } finally {
-      labSh('start', 'lab-n2');
-      await waitForQuorum();
-      labSh('start', 'lab-n3');
-      await waitForHealthy();
+      await bringBackN2N3();
     }
   });
 
