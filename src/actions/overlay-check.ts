@@ -83,11 +83,6 @@ export const overlayCheck =
     const eligible = nodes.filter((n) => n.state === 'ready' && n.availability === 'active');
     const skipped = nodes.filter((n) => !eligible.includes(n));
 
-    // a probe left behind by a run that died is removed before we start another
-    for (const old of await ctx.swarm.servicesLabelled(PROBE_LABEL)) {
-      if (ctx.clock.now().getTime() - old.createdAt.getTime() > 10 * 60_000) await ctx.swarm.removeService(old.id);
-    }
-
     const name = `swarm-ops-probe-${ctx.requestId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
     if (ctx.dryRun) {
       return reply(`Dry run: would check overlay ${net.name}`, 'info', [
@@ -100,6 +95,11 @@ export const overlayCheck =
         ...(skipped.length ? [{ kind: 'context' as const, text: `Would skip (not ready or not active): ${skipped.map((n) => n.hostname).join(', ')}` }] : []),
       ]);
     }
+    // a probe left behind by a run that died is removed before we start another
+    for (const old of await ctx.swarm.servicesLabelled(PROBE_LABEL)) {
+      if (ctx.clock.now().getTime() - old.createdAt.getTime() > 10 * 60_000) await ctx.swarm.removeService(old.id);
+    }
+
     const started = Date.now();
     let serviceId: string | undefined;
     let tasks: ServiceTask[] = [];

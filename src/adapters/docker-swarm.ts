@@ -133,23 +133,27 @@ export class DockerSwarm implements SwarmPort {
     if (!c) {
       c = this.ping(ep, signal).then(({ apiVersion, certExpiresAt }) => {
         const version = compareVersions(apiVersion, OUR_API_VERSION) < 0 ? apiVersion : OUR_API_VERSION;
-        const docker = new Dockerode({
-          host: ep.host,
-          port: ep.port,
-          protocol: 'https',
-          ca: this.creds.ca,
-          cert: this.creds.cert,
-          key: this.creds.key,
-          version: `v${version}`,
-          timeout: this.callTimeoutMs,
-        });
-        return { docker, apiVersion: version, certExpiresAt };
+        return { docker: this.dockerFor(ep, version, this.callTimeoutMs), apiVersion: version, certExpiresAt };
       });
       // a failed negotiation is retried on the next call rather than remembered
       c.catch(() => this.clients.delete(ep.url));
       this.clients.set(ep.url, c);
     }
     return c;
+  }
+
+  /** dockerode over mutual TLS; `timeout` is how long a socket may stay silent */
+  private dockerFor(ep: Endpoint, apiVersion: string, timeout: number): Dockerode {
+    return new Dockerode({
+      host: ep.host,
+      port: ep.port,
+      protocol: 'https',
+      ca: this.creds.ca,
+      cert: this.creds.cert,
+      key: this.creds.key,
+      version: `v${apiVersion}`,
+      timeout,
+    });
   }
 
   /** Endpoints in order, starting with the one that answered last. */
@@ -296,7 +300,11 @@ export class DockerSwarm implements SwarmPort {
         const uncertain = err instanceof SwarmError && err.code === 'UNCERTAIN';
         if (uncertain || OUT_OF_SEQUENCE.test(dockerMessage(err))) {
           // read back: an update that went through must not be sent again
-          current = await read();
+          try {
+            current = await read();
+          } catch {
+            throw err;
+          }
           if (kinds.every((k) => changed(before, current).includes(k))) break;
           if (attempt < 5) continue;
         }
@@ -304,15 +312,16 @@ export class DockerSwarm implements SwarmPort {
         throw new SwarmError('CONFLICT', `Docker refused the token rotation: ${dockerMessage(err)}`);
       }
     }
-    return { rotated: changed(before, await read()) };
+    const after = await read().catch(() => undefined);
+    return { rotated: after ? changed(before, after) : kinds };
   }
 
   /** A client for one daemon that is not necessarily a manager (a node about to join). */
-  private async daemon(url: string, timeoutMs = this.callTimeoutMs): Promise<{ docker: Dockerode; ep: Endpoint }> {
+  private async daemon(url: string, timeoutMs = this.callTimeoutMs): Promise<{ docker: Dockerode; ep: Endpoint; apiVersion: string }> {
     const ep = parseEndpoint(url);
     try {
-      const { docker } = await this.client(ep, AbortSignal.timeout(timeoutMs));
-      return { docker, ep };
+      const { docker, apiVersion } = await this.client(ep, AbortSignal.timeout(timeoutMs));
+      return { docker, ep, apiVersion };
     } catch (err) {
       throw this.daemonError(url, err);
     }
@@ -350,7 +359,9 @@ export class DockerSwarm implements SwarmPort {
     const swarm = (await this.call((d, abortSignal) => inspectSwarm(d, abortSignal))) as DockerSwarmSpec;
     const joinToken = req.role === 'manager' ? swarm.JoinTokens?.Manager : swarm.JoinTokens?.Worker;
     if (!joinToken) throw new SwarmError('NOT_A_MANAGER', 'The manager did not return a join token.');
-    const { docker, ep } = await this.daemon(req.url);
+    const { ep, apiVersion } = await this.daemon(req.url);
+    // POST /swarm/join answers only when the join is done (up to ~20 s): its socket must be allowed to stay silent
+    const docker = this.dockerFor(ep, apiVersion, 60_000);
     const advertiseAddr = req.advertiseAddr ?? (isIP(ep.host) ? ep.host : undefined);
     const dataPathAddr = req.dataPathAddr ?? advertiseAddr;
     try {
@@ -362,12 +373,15 @@ export class DockerSwarm implements SwarmPort {
           RemoteAddrs: managers.map((m) => m.manager!.addr),
           JoinToken: joinToken,
         },
-        abortSignal: AbortSignal.timeout(Math.max(this.callTimeoutMs, 30_000)),
+        abortSignal: AbortSignal.timeout(45_000),
       } as object);
     } catch (err) {
       const msg = dockerMessage(err);
-      // a join that outlives its deadline answers 503 and goes on in the background; wait for it below
-      const stillJoining = (err as DockerErrorLike).statusCode === 503 && /timeout|timed out|deadline/i.test(msg);
+      // a join that outlives its deadline answers 503 and goes on in the background, and one whose
+      // answer we lost after sending it may be going on too: either way, wait and see below
+      const stillJoining =
+        ((err as DockerErrorLike).statusCode === 503 && /timeout|timed out|deadline/i.test(msg)) ||
+        ((err as DockerErrorLike).statusCode === undefined && (isTimeout(err) || /ECONNRESET|socket hang up/i.test(`${(err as DockerErrorLike).code ?? ''} ${msg}`)));
       if (!stillJoining) {
         if (/already part of a swarm/i.test(msg))
           throw new SwarmError('ALREADY_IN_SWARM', `${req.url} is already part of a swarm. Run \`docker swarm leave\` on it first.`);
@@ -418,11 +432,17 @@ export class DockerSwarm implements SwarmPort {
     for (let attempt = 1; attempt <= 2; attempt++) {
       try {
         await this.call(
-          (d, abortSignal) =>
-            d.createConfig({ Name: name, Labels: { [OP_LABEL]: 'v1', 'swarm-ops.at': new Date().toISOString() }, Data: data, abortSignal } as object),
+          (d, signal) =>
+            dial(d, {
+              path: '/configs/create',
+              method: 'POST',
+              body: { Name: name, Labels: { [OP_LABEL]: 'v1', 'swarm-ops.at': new Date().toISOString() }, Data: data },
+              signal,
+            }),
           { write: true },
         );
-        await this.pruneOperations().catch(() => undefined);
+        // housekeeping never holds up (or fails) the change itself
+        void this.pruneOperations().catch(() => undefined);
         return true;
       } catch (err) {
         // taken: by an earlier attempt of ours that timed out, or by another delivery
@@ -436,6 +456,10 @@ export class DockerSwarm implements SwarmPort {
         throw new SwarmError('CONFLICT', `Could not record the operation in the swarm: ${dockerMessage(err)}`);
       }
     }
+    // a late commit of our own attempt still counts as ours
+    await sleep(1000);
+    const late = await ours().catch(() => undefined);
+    if (late !== undefined) return late;
     throw new SwarmError('UNCERTAIN', 'The swarm did not confirm the start of this operation in time; nothing was changed. Try again.');
   }
 
@@ -445,7 +469,7 @@ export class DockerSwarm implements SwarmPort {
       d.listConfigs({ filters: JSON.stringify({ label: [OP_LABEL] }), abortSignal } as object),
     )) as unknown as Array<{ ID: string; Spec?: { Labels?: Record<string, string> } }>;
     const cutoff = Date.now() - OP_RETENTION_MS;
-    for (const c of configs) {
+    for (const c of configs.slice(0, 20)) {
       const at = Date.parse(c.Spec?.Labels?.['swarm-ops.at'] ?? '');
       if (at && at < cutoff) await this.call((d) => d.getConfig(c.ID).remove({}));
     }
@@ -496,10 +520,16 @@ export class DockerSwarm implements SwarmPort {
       const net = toSwarmNetwork(await this.call((d, signal) => dial<DockerNetwork>(d, { path: `/networks/${id}`, method: 'GET', signal })));
       if (net.driver === 'overlay' && (!spec.subnet || net.subnets.length)) return net;
       if (Date.now() > deadline) {
-        await this.removeNetwork(id).catch(() => undefined);
+        const removed = await this.removeNetwork(id).then(
+          () => true,
+          () => false,
+        );
+        const why = spec.subnet ? ` (is ${spec.subnet}${spec.gateway ? ` or gateway ${spec.gateway}` : ''} already in use?)` : '';
         throw new SwarmError(
           'CONFLICT',
-          `Docker accepted \`${spec.name}\` but could not allocate it${spec.subnet ? ` (is ${spec.subnet}${spec.gateway ? ` or gateway ${spec.gateway}` : ''} already in use?)` : ''}, so it was removed again; nothing was created.`,
+          removed
+            ? `Docker accepted \`${spec.name}\` but could not allocate it${why}, so it was removed again; nothing was created.`
+            : `Docker accepted \`${spec.name}\` but could not allocate it${why}, and removing it failed: remove it with \`docker network rm ${spec.name}\`.`,
         );
       }
       await sleep(250);
@@ -509,13 +539,14 @@ export class DockerSwarm implements SwarmPort {
   async removeNetwork(id: string): Promise<void> {
     await this.call((d, abortSignal) => d.getNetwork(id).remove({ abortSignal } as object), { write: true }).catch(async (err) => {
       if (err instanceof SwarmError && err.code === 'UNCERTAIN') {
-        const still = await this.call((d, signal) => dial(d, { path: `/networks/${id}`, method: 'GET', signal })).then(
-          () => true,
+        const gone = await this.call((d, signal) => dial(d, { path: `/networks/${id}`, method: 'GET', signal })).then(
           () => false,
+          (e) => (e as DockerErrorLike).statusCode === 404,
         );
-        if (!still) return;
+        if (gone) return;
         throw err;
       }
+      if (err instanceof SwarmError) throw err;
       throw new SwarmError('CONFLICT', `Docker refused to remove the network: ${dockerMessage(err)}`);
     });
   }

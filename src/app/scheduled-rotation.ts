@@ -55,7 +55,11 @@ export function createScheduledRotation(deps: RotationDeps) {
         result = {
           cluster,
           outcome: 'failed',
-          detail: isUserFacing(err) ? `Not rotated: ${err.message}` : 'Not rotated: an internal error; see the logs.',
+          detail: !isUserFacing(err)
+            ? 'Not rotated: an internal error; see the logs.'
+            : err.code === 'UNCERTAIN'
+              ? `Unknown whether the tokens rotated: ${err.message} Check with \`/swarm rotate\` if in doubt.`
+              : `Not rotated: ${err.message}`,
         };
       }
       results.push(result);

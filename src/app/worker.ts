@@ -83,7 +83,7 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (err instanceof SwarmError && err.code === 'QUORUM_LOST') {
       log.warn('command refused: no leader', { ...ctx, error: describeError(err) });
       return errorReply(
-        `The swarm \`${ctx.cluster ?? ''}\` has no leader (quorum lost), so it can't be changed or fully read right now; running services keep running. ` +
+        `The swarm${ctx.cluster ? ` \`${ctx.cluster}\`` : ''} has no leader (quorum lost), so it can't be changed or fully read right now; running services keep running. ` +
           'Nothing was changed. Type `/swarm status` to see which managers are missing.',
         'No leader: nothing was changed',
       );
@@ -171,7 +171,8 @@ export function createWorker(deps: WorkerDeps): Worker {
       if (mutating) {
         await audit(policy, {
           ...base(job),
-          outcome: isUserFacing(err) ? 'refused' : 'failed',
+          // "may or may not have happened" is no refusal: it is audited as a failure to look into
+          outcome: isUserFacing(err) && !(err instanceof SwarmError && err.code === 'UNCERTAIN') ? 'refused' : 'failed',
           detail: isUserFacing(err) ? err.message : 'internal error (see logs)',
           durationMs: Date.now() - started,
         }).catch((e) => log.error('audit failed', { requestId: job.requestId, error: describeError(e) }));
@@ -203,19 +204,20 @@ export function createWorker(deps: WorkerDeps): Worker {
     if (job.decision === 'approve' && !isApprover) return refuse('Only an approver can approve this request. Approvers are listed under `roles.approver` in the policy.');
     if (job.decision === 'deny' && !isApprover && job.user !== req.requester) return refuse('Only an approver (or the requester, to withdraw it) can deny this request.');
 
-    const decisionMessage = (title: string, tone: Reply['tone'], lines: string[], more: Reply['parts'] = []) =>
-      chat.update(
-        job.channel,
-        job.messageTs,
-        renderBlockKit(
-          reply(title, tone, [
-            { kind: 'text', text: `\`/swarm ${req.text}\` on \`${req.cluster}\`, requested by <@${req.requester}>.` },
-            { kind: 'text', text: lines.join('\n') },
-            ...more,
-            { kind: 'context', text: `Request \`${req.id}\`` },
-          ]),
-        ),
-      );
+    const decisionMessage = async (title: string, tone: Reply['tone'], lines: string[], more: Reply['parts'] = []) => {
+      const message = reply(title, tone, [
+        { kind: 'text', text: `\`/swarm ${req.text}\` on \`${req.cluster}\`, requested by <@${req.requester}>.` },
+        { kind: 'text', text: lines.join('\n') },
+        ...more,
+        { kind: 'context', text: `Request \`${req.id}\`` },
+      ]);
+      try {
+        await chat.update(job.channel, job.messageTs, renderBlockKit(message));
+      } catch (err) {
+        // the decision stands and is audited even if Slack can't show it
+        log.error('could not update the approval message', { requestId: req.id, error: describeError(err) });
+      }
+    };
 
     const now = clock.now();
     if (now.getTime() > req.exp) {
@@ -226,15 +228,8 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
     const swarm = await swarmOf(req.cluster);
     // the first decision wins, also against a second approver clicking at the same moment
-    let first: boolean;
-    try {
-      first = await swarm.claimOperation({ key: `decision-${req.id}`, attempt, description: `${job.decision} by ${job.user}` });
-    } catch (err) {
-      // a denial changes nothing, so it may stand even when the swarm can't record it (e.g. no quorum)
-      if (job.decision !== 'deny') throw err;
-      log.warn('denial recorded without a swarm claim', { requestId: req.id, error: describeError(err) });
-      first = true;
-    }
+    // (a decision the swarm can't record is refused, deny included: an unrecorded denial could be overtaken by an approval)
+    const first = await swarm.claimOperation({ key: `decision-${req.id}`, attempt, description: `${job.decision} by ${job.user}` });
     if (!first) {
       await tell('This request has already been decided; nothing was done again.', 'info');
       log.info('repeated decision ignored', { requestId: req.id, user: job.user, decision: job.decision });

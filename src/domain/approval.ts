@@ -10,7 +10,7 @@ export const ApprovalRequest = z.object({
   v: z.literal(1),
   /** the request id of the original slash command; keys the decision */
   id: z.string().min(1).max(64),
-  text: z.string().min(1).max(600),
+  text: z.string().min(1).max(1000),
   cluster: z.string().min(1),
   requester: z.string().min(1),
   channel: z.string().min(1),

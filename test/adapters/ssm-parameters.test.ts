@@ -65,6 +65,21 @@ describe('SsmParameters (real SDK client, local SSM stand-in)', () => {
     await expect(new SsmParameters(client(), '/q').policy()).rejects.toThrow(ConfigError);
   });
 
+  it('serves the last values when SSM fails, if asked to (the ingress), and only then', async () => {
+    let now = 0;
+    const clock = { now: () => new Date(now) };
+    const stale = new SsmParameters(client(), '/p', { ttlMs: 1000, clock, staleOnError: true });
+    const strict = new SsmParameters(client(), '/p', { ttlMs: 1000, clock });
+    await stale.policy();
+    await strict.policy();
+    const broken = new SSMClient({ region: 'eu-west-1', endpoint: 'http://127.0.0.1:9', credentials: { accessKeyId: 't', secretAccessKey: 't' }, maxAttempts: 1 });
+    (stale as unknown as { ssm: SSMClient }).ssm = broken;
+    (strict as unknown as { ssm: SSMClient }).ssm = broken;
+    now = 5000;
+    expect((await stale.policy()).defaultCluster).toBe('prod');
+    await expect(strict.policy()).rejects.toThrow();
+  });
+
   it('a bad policy is a clear error', async () => {
     ssm.put({ name: '/r/policy', type: 'String', value: '{"defaultCluster":"prod"}' });
     await expect(new SsmParameters(client(), '/r').policy()).rejects.toThrow(/The policy parameter is invalid: auditChannel: Required/);

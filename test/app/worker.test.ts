@@ -186,13 +186,22 @@ describe('worker', () => {
       expect(swarm.changes).toEqual([]);
     });
 
-    it('a denial stands even when the swarm has no quorum to record it', async () => {
+    it('a decision the swarm cannot record is refused, a denial too, so no approval can overtake it', async () => {
       const { run, chat, audit, swarm } = withSpare();
       await run(job('join manager tcp://10.0.0.9:2376'));
       swarm.claimOperation = async () => Promise.reject(new SwarmError('QUORUM_LOST', 'no leader'));
       await run(click(buttonValue(chat), 'U0APPROVE', 'deny', 'not-now'));
-      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Denied by <@U0APPROVE> at .*: Not now: bad timing/);
-      expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied', approver: 'U0APPROVE' });
+      expect(chat.responses.at(-1)!.message).toMatchObject({ replace_original: false, text: expect.stringMatching(/no leader \(quorum lost\)/) });
+      expect(chat.updates).toEqual([]);
+      expect(audit.events.map((e) => e.outcome)).toEqual(['requested']);
+    });
+
+    it('records the decision even when Slack cannot update the message', async () => {
+      const { run, chat, audit } = withSpare();
+      await run(job('join manager tcp://10.0.0.9:2376'));
+      chat.update = async () => Promise.reject(new Error('message_not_found'));
+      await run(click(buttonValue(chat), 'U0APPROVE', 'deny', 'discuss'));
+      expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied', detail: expect.stringMatching(/Needs discussion first/) });
     });
 
     it('asks nobody to approve a change that would do nothing', async () => {
