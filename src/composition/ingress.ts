@@ -9,8 +9,9 @@ import { parseEnv } from '../config/env.js';
 /** The `slack` function's wiring: SSM and Lambda only; no Docker, no renderers. */
 export function composeIngress(env: NodeJS.ProcessEnv = process.env): SlackHandler {
   const config = parseEnv(env, ['SSM_PREFIX', 'WORKER_FUNCTION_NAME']);
-  // the acknowledgement has 3 s in all, for at most an SSM read and an invoke: no SDK call may wait or retry long
-  const quick = { maxAttempts: 1, requestHandler: { connectionTimeout: 300, requestTimeout: 1000 } };
+  // The acknowledgement has 3 s in all, for at most an SSM read and an invoke: short limits, and one retry
+  // (a kept-alive socket the far end already closed fails at once and must be retried, not reported)
+  const quick = { maxAttempts: 2, requestHandler: { connectionTimeout: 300, requestTimeout: 800 } };
   const params = new SsmParameters(new SSMClient(quick), config.SSM_PREFIX, { staleOnError: true });
   return createSlackHandler({
     secrets: () => params.slackSecrets(),
