@@ -45,11 +45,11 @@ function clusterParams(name: string, endpoints: string[], tls: { ca: string; cer
   ];
 }
 
-export async function startHarness() {
-  const lab: Lab = readLab();
+/** The contract's SSM layout for the lab: Slack secrets, the policy, and the test clusters. */
+export function labParameters(lab: Lab): StoredParameter[] {
   const managers = lab.nodes.filter((n) => n.role === 'manager');
   const [n1, n2, n3] = managers.map((m) => m.url);
-  const ssm = await startSsmStandIn([
+  return [
     { name: `${PREFIX}/slack/signing-secret`, type: 'SecureString', value: SIGNING_SECRET },
     { name: `${PREFIX}/slack/bot-token`, type: 'SecureString', value: 'xoxb-lab-bot-token' },
     { name: `${PREFIX}/slack/bot-user-id`, type: 'String', value: 'U0BOT' },
@@ -61,7 +61,12 @@ export async function startHarness() {
     ...clusterParams('badca', [n1!], { ...lab.tls, ca: lab.tls.wrongCa }),
     // the spares' links are taken down in a test: endpoints that swallow packets
     ...clusterParams('blackholed', ['tcp://10.77.0.14:2376', 'tcp://10.77.0.15:2376', n1!], lab.tls),
-  ]);
+  ];
+}
+
+export async function startHarness() {
+  const lab: Lab = readLab();
+  const ssm = await startSsmStandIn(labParameters(lab));
   const slack = await startSlackStandIn();
 
   // capture every log line the handlers write, for the secret scans
