@@ -178,5 +178,5 @@ describe.skipIf(labUnavailable())('overlays and node lifecycle against the real 
       labSh('start', 'lab-n3');
       await until('lab-n3 back', () => /Reachable/.test(docker('lab-n1', 'node', 'ls', '--filter', 'name=lab-n3', '--format', '{{.ManagerStatus}}')), 120_000);
     }
-  });
+  }, 300_000);
 });

@@ -18,6 +18,9 @@ async function waitForHealthy(deadlineMs = 150_000) {
   }
 }
 
+/** Stopping managers and waiting for Raft to recover takes minutes on a busy machine. */
+const SLOW = 300_000;
+
 async function waitForQuorum(deadlineMs = 120_000) {
   const until = Date.now() + deadlineMs;
   for (;;) {
@@ -95,7 +98,7 @@ describe.skipIf(labUnavailable())('/swarm status and nodes against the real swar
       labSh('start', 'lab-n2');
       await waitForHealthy();
     }
-  });
+  }, SLOW);
 
   it('a first endpoint that does not exist is skipped too', async () => {
     const r = await h.slash('status --cluster deadfirst');
@@ -142,7 +145,7 @@ describe.skipIf(labUnavailable())('/swarm status and nodes against the real swar
     } finally {
       await bringBackN2N3();
     }
-  });
+  }, SLOW);
 
   it('once the survivor reports "no leader", the answer comes from each manager\'s /info', async () => {
     labSh('stop', 'lab-n2');
@@ -176,7 +179,7 @@ describe.skipIf(labUnavailable())('/swarm status and nodes against the real swar
     } finally {
       await bringBackN2N3();
     }
-  });
+  }, SLOW);
 
   it('a cluster whose CA does not match: a clear TLS error, never an unverified connection', async () => {
     const r = await h.slash('status --cluster badca');
