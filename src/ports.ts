@@ -96,6 +96,11 @@ export interface SwarmPort {
    */
   claimOperation(op: OperationClaim): Promise<boolean>;
 
+  /** approval requests waiting for a decision, kept in the swarm so that expiry can be noticed without a click */
+  recordPending(p: PendingApproval): Promise<void>;
+  pendingApprovals(): Promise<PendingApproval[]>;
+  forgetPending(id: string): Promise<void>;
+
   createOverlay(spec: OverlaySpec): Promise<SwarmNetwork>;
   removeNetwork(id: string): Promise<void>;
   /** who uses a network across the swarm */
@@ -144,6 +149,19 @@ export interface ServiceTask {
   /** the task's addresses on the service's network, without prefix length */
   addresses: string[];
   error?: string;
+}
+
+export interface PendingApproval {
+  /** the request id */
+  id: string;
+  cluster: string;
+  channel: string;
+  /** the approval message */
+  ts: string;
+  /** expiry, ms since the epoch */
+  exp: number;
+  text: string;
+  requester: string;
 }
 
 export interface OperationClaim {

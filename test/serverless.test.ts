@@ -36,9 +36,9 @@ const resources = (type: string) => Object.entries(template.Resources).filter(([
 const flat = (v: unknown) => JSON.stringify(v);
 
 describe('npx serverless package (offline)', () => {
-  it('builds the three functions on nodejs22.x with their handlers', () => {
+  it('builds the contract\'s three functions (and the approval sweep) on nodejs22.x with their handlers', () => {
     const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
-    expect(Object.keys(fns).sort()).toEqual(['RotateLambdaFunction', 'SlackLambdaFunction', 'WorkerLambdaFunction']);
+    expect(Object.keys(fns).sort()).toEqual(['RotateLambdaFunction', 'SlackLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction']);
     for (const [name, p] of Object.entries(fns)) {
       expect(p.Runtime).toBe('nodejs22.x');
       expect(p.Handler).toBe(`src/handlers/${name.replace('LambdaFunction', '').toLowerCase()}.handler`);
@@ -49,11 +49,12 @@ describe('npx serverless package (offline)', () => {
     const configs = Object.fromEntries(resources('AWS::Lambda::EventInvokeConfig').map(([k, r]) => [k, r.Properties]));
     expect(configs['WorkerLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
     expect(configs['RotateLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
+    expect(configs['SweepLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
   });
 
   it('routes POST /slack/events to the slack function and schedules rotate', () => {
     expect(flat(resources('AWS::ApiGatewayV2::Route'))).toContain('POST /slack/events');
-    expect(resources('AWS::Events::Rule').length).toBe(1);
+    expect(resources('AWS::Events::Rule').length).toBe(2);
   });
 
   it('grants least privilege: SSM under the prefix, KMS via SSM only, invoke of the worker only, by the ingress only', () => {
@@ -66,6 +67,7 @@ describe('npx serverless package (offline)', () => {
     const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
     const roleOf = (fn: string) => fns[fn]!.Role['Fn::GetAtt'][0] as string;
     expect(roleOf('WorkerLambdaFunction')).toBe(roleOf('RotateLambdaFunction'));
+    expect(roleOf('WorkerLambdaFunction')).toBe(roleOf('SweepLambdaFunction'));
     expect(roleOf('SlackLambdaFunction')).not.toBe(roleOf('WorkerLambdaFunction'));
 
     // worker and rotate: the service's parameters and KMS through SSM, and no invoking anything
@@ -94,7 +96,7 @@ describe('npx serverless package (offline)', () => {
   });
 
   it('bundles each function on its own: handler exported, no native modules, slack without Docker or renderers', () => {
-    for (const fn of ['slack', 'worker', 'rotate']) {
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep']) {
       const entries = zipEntries(fn);
       expect(entries).toContain(`src/handlers/${fn}.js`);
       expect(entries.filter((e) => e.endsWith('.node'))).toEqual([]);
@@ -102,7 +104,7 @@ describe('npx serverless package (offline)', () => {
       expect(zipFile(fn, `src/handlers/${fn}.js`)).toMatch(/handler/);
     }
     // each bundle loads on its own (nothing left outside it) and exports a two-argument handler
-    for (const fn of ['slack', 'worker', 'rotate']) {
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep']) {
       const out = path.join(dir, `unzipped-${fn}`);
       execFileSync('unzip', ['-qo', path.join(dir, `${fn}.zip`), '-d', out]);
       const loaded = execFileSync(

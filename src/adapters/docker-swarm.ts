@@ -17,6 +17,7 @@ import {
 } from './docker-json.js';
 import type {
   OperationClaim,
+  PendingApproval,
   Availability,
   GlobalServiceSpec,
   NetworkUsage,
@@ -64,6 +65,7 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const fingerprint = (token: string | undefined) => createHash('sha256').update(token ?? '').digest('hex');
 const OUT_OF_SEQUENCE = /update out of sequence/i;
 const OP_LABEL = 'swarm-ops.operation';
+const PENDING_LABEL = 'swarm-ops.pending';
 const OP_RETENTION_MS = 7 * 86_400_000;
 
 /** A config name for an operation key: readable when short, a hash when it would not fit Docker's 64 characters. */
@@ -461,6 +463,42 @@ export class DockerSwarm implements SwarmPort {
     const late = await ours().catch(() => undefined);
     if (late !== undefined) return late;
     throw new SwarmError('UNCERTAIN', 'The swarm did not confirm the start of this operation in time; nothing was changed. Try again.');
+  }
+
+  private pendingName = (id: string) => operationName(`pending-${id}`).replace('swarm-ops.op.', 'swarm-ops.pending.');
+
+  async recordPending(p: PendingApproval): Promise<void> {
+    await this.call(
+      (d, signal) =>
+        dial(d, {
+          path: '/configs/create',
+          method: 'POST',
+          body: { Name: this.pendingName(p.id), Labels: { [PENDING_LABEL]: 'v1' }, Data: Buffer.from(JSON.stringify(p)).toString('base64') },
+          signal,
+        }),
+      { write: true },
+    ).catch((err) => {
+      if ((err as DockerErrorLike).statusCode !== 409) throw err;
+    });
+  }
+
+  async pendingApprovals(): Promise<PendingApproval[]> {
+    const configs = await this.call((d, signal) =>
+      dial<Array<{ Spec?: { Data?: string } }>>(d, { path: '/configs', method: 'GET', query: { filters: JSON.stringify({ label: [PENDING_LABEL] }) }, signal }),
+    );
+    return configs.flatMap((c) => {
+      try {
+        return [JSON.parse(Buffer.from(c.Spec?.Data ?? '', 'base64').toString('utf8')) as PendingApproval];
+      } catch {
+        return [];
+      }
+    });
+  }
+
+  async forgetPending(id: string): Promise<void> {
+    await this.call((d, signal) => dial(d, { path: `/configs/${encodeURIComponent(this.pendingName(id))}`, method: 'DELETE', signal }), { write: true }).catch((err) => {
+      if ((err as DockerErrorLike).statusCode !== 404) throw err;
+    });
   }
 
   /** Operation records older than a week are of no use for spotting repeats. */

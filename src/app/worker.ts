@@ -136,7 +136,11 @@ export function createWorker(deps: WorkerDeps): Worker {
         },
       ],
     };
-    await chat.postMessage(job.channel, renderBlockKit(message));
+    const { ts } = await chat.postMessage(job.channel, renderBlockKit(message));
+    // kept in the swarm, so that a request nobody answers is still closed and audited when it expires
+    await (await swarmOf(job.cluster))
+      .recordPending({ id: job.requestId, cluster: job.cluster, channel: job.channel, ts, exp: expires.getTime(), text: job.text, requester: job.user })
+      .catch((err) => log.warn('could not record the pending approval', { requestId: job.requestId, error: describeError(err) }));
     await respond(
       job.responseUrl,
       reply('Approval requested', 'info', [
@@ -220,21 +224,27 @@ export function createWorker(deps: WorkerDeps): Worker {
     };
 
     const now = clock.now();
+    const swarm = await swarmOf(req.cluster);
+    const forget = () => swarm.forgetPending(req.id).catch((err) => log.warn('could not forget the pending approval', { requestId: req.id, error: describeError(err) }));
     if (now.getTime() > req.exp) {
-      await decisionMessage('Expired', 'warn', [`Expired at ${hhmm(new Date(req.exp))}; nothing was done. Run the command again to ask anew.`]);
+      // closed once, whether by this click or by the expiry sweep
+      if (await swarm.claimOperation({ key: `decision-${req.id}`, attempt, description: 'expired' }).catch(() => true)) {
+        await decisionMessage('Expired', 'warn', [`Expired at ${hhmm(new Date(req.exp))}; nothing was done. Run the command again to ask anew.`]);
+        await audit(policy, { ...event, outcome: 'expired', detail: `${job.decision} clicked after expiry by <@${job.user}>` });
+        await forget();
+      }
       await tell(`This request expired at ${hhmm(new Date(req.exp))}. Nothing was done.`);
-      await audit(policy, { ...event, outcome: 'expired', detail: `${job.decision} clicked after expiry by <@${job.user}>` });
       return;
     }
-    const swarm = await swarmOf(req.cluster);
     // the first decision wins, also against a second approver clicking at the same moment
     // (a decision the swarm can't record is refused, deny included: an unrecorded denial could be overtaken by an approval)
     const first = await swarm.claimOperation({ key: `decision-${req.id}`, attempt, description: `${job.decision} by ${job.user}` });
     if (!first) {
-      await tell('This request has already been decided; nothing was done again.', 'info');
+      await tell('This request has already been decided (or has expired); nothing was done again.', 'info');
       log.info('repeated decision ignored', { requestId: req.id, user: job.user, decision: job.decision });
       return;
     }
+    await forget();
     const when = `${now.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
     if (job.decision === 'deny') {
       const why = isDenyReason(job.reason) ? DENY_REASONS[job.reason] : 'no reason given';

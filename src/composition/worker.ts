@@ -3,6 +3,7 @@ import { powertoolsLog } from '../adapters/powertools-log.js';
 import { DockerSwarm } from '../adapters/docker-swarm.js';
 import { SlackChat } from '../adapters/slack-chat.js';
 import { SsmParameters } from '../adapters/ssm-parameters.js';
+import { createApprovalSweep } from '../app/approval-sweep.js';
 import { createScheduledRotation } from '../app/scheduled-rotation.js';
 import { createWorker, type Worker } from '../app/worker.js';
 import { createAudit } from '../audit.js';
@@ -66,6 +67,20 @@ export function composeRotation(env: NodeJS.ProcessEnv = process.env) {
     policies: params,
     credentials: params,
     swarmFor: swarmCache(),
+    audit: createAudit({ chat, log }),
+    log,
+    clock: { now: () => new Date() },
+  });
+}
+
+/** The `sweep` function's wiring: closes approval requests nobody answered in time. */
+export function composeSweep(env: NodeJS.ProcessEnv = process.env) {
+  const { params, chat, log } = composeWorkerParts(env, 'sweep');
+  return createApprovalSweep({
+    policies: params,
+    credentials: params,
+    swarmFor: swarmCache(),
+    chat,
     audit: createAudit({ chat, log }),
     log,
     clock: { now: () => new Date() },

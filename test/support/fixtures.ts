@@ -1,5 +1,5 @@
 /** Fixture builders for our own port models, and a fake SwarmPort for action unit tests. */
-import type { Availability, DaemonInfo, GlobalServiceSpec, InfoProbe, JoinRequest, NodeRole, OverlaySpec, ServiceTask, SwarmNetwork, SwarmNode, SwarmPort, TokenKind } from '../../src/ports.js';
+import type { PendingApproval, Availability, DaemonInfo, GlobalServiceSpec, InfoProbe, JoinRequest, NodeRole, OverlaySpec, ServiceTask, SwarmNetwork, SwarmNode, SwarmPort, TokenKind } from '../../src/ports.js';
 import { SwarmError } from '../../src/errors.js';
 
 export function manager(hostname: string, over: Partial<SwarmNode> & { leader?: boolean; reachability?: 'reachable' | 'unreachable' | 'unknown' } = {}): SwarmNode {
@@ -102,6 +102,16 @@ export class FakeSwarm implements SwarmPort {
     if (this.claimed.has(key)) return this.claimed.get(key) === attempt;
     this.claimed.set(key, attempt);
     return true;
+  }
+  pending = new Map<string, PendingApproval>();
+  async recordPending(p: PendingApproval) {
+    this.pending.set(p.id, p);
+  }
+  async pendingApprovals() {
+    return [...this.pending.values()];
+  }
+  async forgetPending(id: string) {
+    this.pending.delete(id);
   }
   async createOverlay(spec: OverlaySpec) {
     this.changes.push(`create ${spec.name}`);

@@ -1,0 +1,5 @@
+import { composeSweep } from '../composition/worker.js';
+
+const sweep = composeSweep();
+
+export const handler = async (_event: unknown, _context: unknown) => sweep();
