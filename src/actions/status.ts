@@ -24,7 +24,7 @@ export function statusWarnings(input: {
   networks?: SwarmNetwork[];
   now: Date;
 }): string[] {
-  const { nodes, quorum, info, now } = input;
+  const { nodes, info, now } = input;
   const managers = nodes.filter((n) => n.role === 'manager');
   const warnings: string[] = [];
   const names = (list: SwarmNode[]) => list.map((n) => `\`${n.hostname}\``).join(', ');

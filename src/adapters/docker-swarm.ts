@@ -29,7 +29,6 @@ import type {
   ClusterCredentials,
   DaemonInfo,
   InfoProbe,
-  NodeState,
   SwarmNetwork,
   SwarmNode,
   SwarmPort,

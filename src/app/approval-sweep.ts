@@ -1,20 +1,13 @@
 import { randomUUID } from 'node:crypto';
-import type { Audit } from '../audit.js';
 import { knownClusters } from '../config/policy.js';
 import { reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
-import type { Log } from '../log.js';
-import type { ChatPort, Clock, ClusterCredentials, CredentialStore, PolicyStore, SwarmPort } from '../ports.js';
+import type { ChatPort } from '../ports.js';
+import type { SwarmJobDeps } from './deps.js';
 import { renderBlockKit } from '../render/block-kit.js';
 
-export interface SweepDeps {
-  policies: PolicyStore;
-  credentials: CredentialStore;
-  swarmFor: (creds: ClusterCredentials) => SwarmPort;
+export interface SweepDeps extends SwarmJobDeps {
   chat: ChatPort;
-  audit: Audit;
-  log: Log;
-  clock: Clock;
 }
 
 /**

@@ -1,21 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
-import type { Audit } from '../audit.js';
 import { describeError, isUserFacing } from '../errors.js';
-import type { Log } from '../log.js';
-import type { Clock, ClusterCredentials, CredentialStore, PolicyStore, SwarmPort } from '../ports.js';
+import type { SwarmJobDeps } from './deps.js';
 
 /** The EventBridge scheduled event, reduced to what keys a run. */
 const ScheduledEvent = z.object({ id: z.string().min(1).optional(), time: z.string().optional() }).passthrough();
 
-export interface RotationDeps {
-  policies: PolicyStore;
-  credentials: CredentialStore;
-  swarmFor: (creds: ClusterCredentials) => SwarmPort;
-  audit: Audit;
-  log: Log;
-  clock: Clock;
-}
+export type RotationDeps = SwarmJobDeps;
 
 export interface RotationResult {
   cluster: string;

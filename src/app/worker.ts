@@ -1,25 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { ACTIONS, checkActionTable } from '../actions/index.js';
 import type { ActionContext } from '../actions/types.js';
-import type { Audit } from '../audit.js';
 import { parseCommand, type ParsedCommand } from '../commands/parse.js';
 import { hasRole, requireRole, type Policy } from '../config/policy.js';
 import { APPROVE_ACTION, DENY_ACTION, DENY_REASONS, isDenyReason, signApproval, verifyApproval } from '../domain/approval.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { describeError, isUserFacing, SwarmError } from '../errors.js';
 import { Job, type AuditEvent, type CommandJob, type DecisionJob } from '../jobs.js';
-import type { Log } from '../log.js';
-import type { ChatPort, Clock, ClusterCredentials, CredentialStore, PolicyStore, SwarmPort } from '../ports.js';
+import type { ChatPort, SwarmPort } from '../ports.js';
+import type { SwarmJobDeps } from './deps.js';
 import { renderBlockKit } from '../render/block-kit.js';
 
-export interface WorkerDeps {
-  policies: PolicyStore;
-  credentials: CredentialStore;
-  swarmFor: (creds: ClusterCredentials) => SwarmPort;
+export interface WorkerDeps extends SwarmJobDeps {
   chat: ChatPort;
-  audit: Audit;
-  log: Log;
-  clock: Clock;
   /** the Slack signing secret: approval buttons are signed with a key derived from it */
   signingSecret: () => Promise<string>;
 }

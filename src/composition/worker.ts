@@ -8,8 +8,8 @@ import { createScheduledRotation } from '../app/scheduled-rotation.js';
 import { createWorker, type Worker } from '../app/worker.js';
 import { createAudit } from '../audit.js';
 import { parseEnv } from '../config/env.js';
-import type { Log } from '../log.js';
-import type { ChatPort, ClusterCredentials, SwarmPort } from '../ports.js';
+import type { SwarmJobDeps } from '../app/deps.js';
+import type { ChatPort, Clock, ClusterCredentials, SwarmPort } from '../ports.js';
 
 /** A chat port that fetches the bot token on first use, so a cold start makes no SSM call it doesn't need. */
 export function lazyChat(make: () => Promise<ChatPort>): ChatPort {
@@ -35,54 +35,35 @@ export function swarmCache(): (creds: ClusterCredentials) => SwarmPort {
 export interface WorkerParts {
   params: SsmParameters;
   chat: ChatPort;
-  log: Log;
+  /** what every swarm job gets: policy and credentials from SSM, the swarm, audit, log, clock */
+  deps: SwarmJobDeps;
 }
 
-export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 'worker'): WorkerParts {
+export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 'worker', clock: Clock = { now: () => new Date() }): WorkerParts {
   const config = parseEnv(env, ['SSM_PREFIX']);
   const params = new SsmParameters(new SSMClient({}), config.SSM_PREFIX);
   const chat = lazyChat(async () => new SlackChat((await params.slackSecrets()).botToken, config.SLACK_API_URL));
-  return { params, chat, log: powertoolsLog(name) };
+  const log = powertoolsLog(name);
+  return {
+    params,
+    chat,
+    deps: { policies: params, credentials: params, swarmFor: swarmCache(), audit: createAudit({ chat, log }), log, clock },
+  };
 }
 
 /** The `worker` function's wiring. */
 export function composeWorker(env: NodeJS.ProcessEnv = process.env): Worker {
-  const { params, chat, log } = composeWorkerParts(env);
-  return createWorker({
-    policies: params,
-    credentials: params,
-    swarmFor: swarmCache(),
-    chat,
-    audit: createAudit({ chat, log }),
-    log,
-    clock: { now: () => new Date() },
-    signingSecret: async () => (await params.slackSecrets()).signingSecret,
-  });
+  const { params, chat, deps } = composeWorkerParts(env);
+  return createWorker({ ...deps, chat, signingSecret: async () => (await params.slackSecrets()).signingSecret });
 }
 
 /** The `rotate` function's wiring. */
 export function composeRotation(env: NodeJS.ProcessEnv = process.env) {
-  const { params, chat, log } = composeWorkerParts(env, 'rotate');
-  return createScheduledRotation({
-    policies: params,
-    credentials: params,
-    swarmFor: swarmCache(),
-    audit: createAudit({ chat, log }),
-    log,
-    clock: { now: () => new Date() },
-  });
+  return createScheduledRotation(composeWorkerParts(env, 'rotate').deps);
 }
 
 /** The `sweep` function's wiring: closes approval requests nobody answered in time. */
-export function composeSweep(env: NodeJS.ProcessEnv = process.env) {
-  const { params, chat, log } = composeWorkerParts(env, 'sweep');
-  return createApprovalSweep({
-    policies: params,
-    credentials: params,
-    swarmFor: swarmCache(),
-    chat,
-    audit: createAudit({ chat, log }),
-    log,
-    clock: { now: () => new Date() },
-  });
+export function composeSweep(env: NodeJS.ProcessEnv = process.env, clock?: Clock) {
+  const { chat, deps } = composeWorkerParts(env, 'sweep', clock);
+  return createApprovalSweep({ ...deps, chat });
 }

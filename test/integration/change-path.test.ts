@@ -4,9 +4,7 @@
  * the real handlers with signed slash commands and signed button clicks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createApprovalSweep } from '../../src/app/approval-sweep.js';
-import { createAudit } from '../../src/audit.js';
-import { composeWorkerParts, swarmCache } from '../../src/composition/worker.js';
+import { composeSweep } from '../../src/composition/worker.js';
 import { APPROVE_ACTION, DENY_ACTION, signApproval } from '../../src/domain/approval.js';
 import { docker, joinToken, resetSpares, swarmState } from './lab.js';
 import { labUnavailable, SIGNING_SECRET, startHarness, USERS, type Harness } from './harness.js';
@@ -176,16 +174,7 @@ describe.skipIf(labUnavailable())('the change path against the real swarm', () =
     const posted = h.slack.posts.filter((p) => p.method === 'chat.postMessage' && p.body['channel'] === 'C0PRODOPS').at(-1)!;
     expect(JSON.stringify(posted.body)).toMatch(/Approval needed: promote lab-n4/);
     // the real sweep against the lab, run as if 20 minutes had passed
-    const { params, chat, log } = composeWorkerParts(process.env, 'sweep');
-    const sweep = createApprovalSweep({
-      policies: params,
-      credentials: params,
-      swarmFor: swarmCache(),
-      chat,
-      audit: createAudit({ chat, log }),
-      log,
-      clock: { now: () => new Date(Date.now() + 20 * 60_000) },
-    });
+    const sweep = composeSweep(process.env, { now: () => new Date(Date.now() + 20 * 60_000) });
     const results = await sweep();
     expect(results.find((r) => r.cluster === 'lab')?.expired.length).toBe(1);
     const update = h.slack.posts.filter((p) => p.method === 'chat.update').at(-1)!;

@@ -64,6 +64,21 @@ export function labParameters(lab: Lab): StoredParameter[] {
   ];
 }
 
+/** The contract's environment, with the AWS SDK and Slack pointed at the stand-ins, as the Lambda functions would read it. */
+export function useLabEnvironment(o: { ssmUrl: string; slackApiUrl: string; lambdaUrl?: string }): void {
+  Object.assign(process.env, {
+    SSM_PREFIX: PREFIX,
+    WORKER_FUNCTION_NAME: 'swarm-ops-test-worker',
+    SLACK_API_URL: o.slackApiUrl,
+    AWS_REGION: 'eu-west-1',
+    AWS_ACCESS_KEY_ID: 'lab',
+    AWS_SECRET_ACCESS_KEY: 'lab',
+    AWS_ENDPOINT_URL_SSM: o.ssmUrl,
+    ...(o.lambdaUrl ? { AWS_ENDPOINT_URL_LAMBDA: o.lambdaUrl } : {}),
+    POWERTOOLS_DEV: 'false',
+  });
+}
+
 export async function startHarness() {
   const lab: Lab = readLab();
   const ssm = await startSsmStandIn(labParameters(lab));
@@ -83,17 +98,7 @@ export async function startHarness() {
     await workerHandler!(payload, {});
   });
 
-  Object.assign(process.env, {
-    SSM_PREFIX: PREFIX,
-    WORKER_FUNCTION_NAME: 'swarm-ops-test-worker',
-    SLACK_API_URL: slack.apiUrl,
-    AWS_REGION: 'eu-west-1',
-    AWS_ACCESS_KEY_ID: 'lab',
-    AWS_SECRET_ACCESS_KEY: 'lab',
-    AWS_ENDPOINT_URL_SSM: ssm.url,
-    AWS_ENDPOINT_URL_LAMBDA: lambda.url,
-    POWERTOOLS_DEV: 'false',
-  });
+  useLabEnvironment({ ssmUrl: ssm.url, slackApiUrl: slack.apiUrl, lambdaUrl: lambda.url });
   // the handlers compose themselves from the environment at import, as in Lambda
   const slackHandler = (await import('../../src/handlers/slack.js')).handler;
   workerHandler = (await import('../../src/handlers/worker.js')).handler;

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, startSsmStandIn } from '../support/stand-ins.js';
-import { labParameters, labUnavailable, PREFIX } from './harness.js';
+import { labParameters, labUnavailable, useLabEnvironment } from './harness.js';
 import { readLab } from './lab.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -30,15 +30,7 @@ describe.skipIf(labUnavailable())('the packaged bundles against the real swarm',
     execFileSync('npx', ['serverless', 'package', '--package', dir], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: 'pipe', timeout: 240_000 });
     ssm = await startSsmStandIn(labParameters(readLab()));
     slack = await startSlackStandIn();
-    Object.assign(process.env, {
-      SSM_PREFIX: PREFIX,
-      WORKER_FUNCTION_NAME: 'swarm-ops-test-worker',
-      SLACK_API_URL: slack.apiUrl,
-      AWS_REGION: 'eu-west-1',
-      AWS_ACCESS_KEY_ID: 'lab',
-      AWS_SECRET_ACCESS_KEY: 'lab',
-      AWS_ENDPOINT_URL_SSM: ssm.url,
-    });
+    useLabEnvironment({ ssmUrl: ssm.url, slackApiUrl: slack.apiUrl });
   }, 300_000);
 
   afterAll(async () => {
