@@ -27,8 +27,10 @@ import { renderBlockKit } from '../src/render/block-kit.js';
 import { startLambdaStandIn, startSsmStandIn } from '../test/support/stand-ins.js';
 import { slashCommandEvent } from '../test/support/slack-requests.js';
 import { FakeSwarm, daemonInfo, manager, worker } from '../test/support/fixtures.js';
+import { MemoryState } from '../test/support/fakes.js';
+import { readOnly } from '../src/ports.js';
 
-const quiet = { info() {}, warn() {}, error() {} };
+const quiet = { info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} };
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 const rows: string[][] = [];
@@ -117,8 +119,8 @@ async function rendering() {
   for (let i = 0; i < 1000; i++) nodes.push(worker(`wrk-${i}`, i % 50 === 0 ? { state: 'down' } : {}));
   const policy = parsePolicy(JSON.stringify({ defaultCluster: 'b', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
   const swarm = new FakeSwarm(nodes, { info: daemonInfo() });
-  const ctx = { swarm, policy, cluster: 'b', user: 'U', requestId: 'r', attempt: 'a1', dryRun: false, clock: { now: () => new Date() } };
-  const render = await timeMany(200, async () => renderBlockKit(await nodesAction(ctx, {})));
+  const ctx = { swarm: readOnly(swarm), policy, cluster: 'b', user: 'U', requestId: 'r', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined };
+  const render = await timeMany(200, async () => renderBlockKit(await nodesAction.run(ctx, {})));
   const baseline = await timeMany(200, async () => JSON.stringify(nodes));
   row('/swarm nodes of 1003 nodes → Block Kit', ms(pct(render, 50)), `JSON.stringify ${ms(pct(baseline, 50))}`, pct(render, 50) / pct(baseline, 50));
 }
@@ -138,9 +140,9 @@ async function againstLab() {
   };
   const swarm = new DockerSwarm(creds);
   const policy = parsePolicy(JSON.stringify({ defaultCluster: 'lab', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
-  const ctx = { swarm, policy, cluster: 'lab', user: 'U', requestId: 'r', attempt: 'a1', dryRun: false, clock: { now: () => new Date() } };
-  await status(ctx, {});
-  const full = await timeMany(30, () => status(ctx, {}));
+  const ctx = { swarm: readOnly(swarm), policy, cluster: 'lab', user: 'U', requestId: 'r', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined };
+  await status.run(ctx, {});
+  const full = await timeMany(30, () => status.run(ctx, {}));
   const [host, port] = creds.endpoints[0].replace('tcp://', '').split(':');
   const https = await import('node:https');
   const agent = new https.Agent({ keepAlive: false });

@@ -9,6 +9,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { labCredentials, runLocal, type LabDescription } from './composition/local.js';
 import type { ClusterCredentials } from './ports.js';
+import { createStateClient, DynamoState } from './adapters/dynamo-state.js';
+import { startLocalDynamo } from './adapters/local-dynamo.js';
 
 const labDir = process.env.SWARM_LAB_DIR ?? '/tmp/swarm-ops-lab';
 const labScript = path.resolve(import.meta.dirname, '../test/lab/lab.sh');
@@ -34,7 +36,15 @@ function credentials(): ClusterCredentials {
   return labCredentials(JSON.parse(readFileSync(labJson, 'utf8')) as LabDescription);
 }
 
-const text = process.argv.slice(2).join(' ');
-const { output, ok } = await runLocal(text || 'help', credentials());
-process.stdout.write(output);
-process.exitCode = ok ? 0 : 1;
+const text = process.argv.slice(2).join(' ') || 'help';
+// the bot's table, embedded: dynalite in this process, the real AWS SDK pointed at it
+const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
+try {
+  const history = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName);
+  const needsSwarm = !/^\s*help\b/i.test(text);
+  const { output, ok } = await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history);
+  process.stdout.write(output);
+  process.exitCode = ok ? 0 : 1;
+} finally {
+  await dynamo.close();
+}

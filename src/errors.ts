@@ -35,40 +35,21 @@ export class UserFacingError extends Error {
   }
 }
 
-export class UsageError extends UserFacingError {
-  override name = 'UsageError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('USAGE', message, options);
-  }
+/** One family member per code: its `name` is the class's, its message safe to show. */
+function family(code: UserErrorCode, name: string) {
+  return class extends UserFacingError {
+    override name = name;
+    constructor(message: string, options?: { cause?: unknown }) {
+      super(code, message, options);
+    }
+  };
 }
 
-export class ValidationError extends UserFacingError {
-  override name = 'ValidationError';
-  constructor(message: string, options?: { cause?: unknown }) {
-    super('VALIDATION', message, options);
-  }
-}
-
-export class PermissionError extends UserFacingError {
-  override name = 'PermissionError';
-  constructor(message: string) {
-    super('PERMISSION', message);
-  }
-}
-
-export class UnknownClusterError extends UserFacingError {
-  override name = 'UnknownClusterError';
-  constructor(message: string) {
-    super('UNKNOWN_CLUSTER', message);
-  }
-}
-
-export class QuorumGuardError extends UserFacingError {
-  override name = 'QuorumGuardError';
-  constructor(message: string) {
-    super('QUORUM_GUARD', message);
-  }
-}
+export class UsageError extends family('USAGE', 'UsageError') {}
+export class ValidationError extends family('VALIDATION', 'ValidationError') {}
+export class PermissionError extends family('PERMISSION', 'PermissionError') {}
+export class UnknownClusterError extends family('UNKNOWN_CLUSTER', 'UnknownClusterError') {}
+export class QuorumGuardError extends family('QUORUM_GUARD', 'QuorumGuardError') {}
 
 /** Problems reaching or talking to the swarm that the user can act on. */
 export class SwarmError extends UserFacingError {
@@ -86,12 +67,17 @@ export function isUserFacing(err: unknown): err is UserFacingError {
 }
 
 const TOKEN_PATTERN = /SWMTKN-1-[0-9a-zA-Z-]+/g;
+/** a swarm's unlock key (autolock) */
+const UNLOCK_KEY_PATTERN = /SWMKEY-1-[0-9a-zA-Z+/=-]+/g;
+/** Slack tokens: bot, user, app-level, refresh, legacy */
+const SLACK_TOKEN_PATTERN = /\b(xox[abpers]|xapp)-[0-9A-Za-z-]+/g;
 
-/** Join tokens must never reach a message or a log line, even inside a Docker error text. */
+/** Join tokens, unlock keys, Slack tokens and private keys never reach a message or a log line, even inside a Docker error text. */
 export function redactSecrets(text: string): string {
   return text
     .replace(TOKEN_PATTERN, 'SWMTKN-[redacted]')
-    .replace(/xox[abp]-[0-9A-Za-z-]+/g, 'xox?-[redacted]')
+    .replace(UNLOCK_KEY_PATTERN, 'SWMKEY-[redacted]')
+    .replace(SLACK_TOKEN_PATTERN, '$1-[redacted]')
     .replace(/-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g, '[redacted key]');
 }
 

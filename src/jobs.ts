@@ -9,13 +9,15 @@ export const CommandJob = z.object({
   cluster: z.string().min(1),
   user: z.string().min(1),
   channel: z.string().min(1),
+  /** the Slack workspace, checked against the policy's `teamId` */
+  team: z.string().max(32).optional(),
   responseUrl: z.string().url(),
   issuedAt: z.string().datetime(),
 });
 export type CommandJob = z.infer<typeof CommandJob>;
 
 export const AuditEventSchema = z.object({
-  requestId: z.string(),
+  requestId: z.string().max(64),
   at: z.string().datetime(),
   user: z.string(),
   command: z.string(),
@@ -28,7 +30,7 @@ export const AuditEventSchema = z.object({
 export type AuditEvent = z.infer<typeof AuditEventSchema>;
 
 /** An audit event raised where posting to Slack would slow the acknowledgement (the ingress). */
-export const AuditJob = z.object({ kind: z.literal('audit'), event: AuditEventSchema });
+export const AuditJob = z.object({ kind: z.literal('audit'), event: AuditEventSchema, issuedAt: z.string().datetime() });
 export type AuditJob = z.infer<typeof AuditJob>;
 
 /** An Approve or Deny click; the worker checks the signed value and who clicked. */
@@ -42,7 +44,9 @@ export const DecisionJob = z.object({
   user: z.string().min(1),
   channel: z.string().min(1),
   messageTs: z.string().min(1),
+  team: z.string().max(32).optional(),
   responseUrl: z.string().url(),
+  issuedAt: z.string().datetime(),
 });
 export type DecisionJob = z.infer<typeof DecisionJob>;
 

@@ -5,4 +5,7 @@ export interface Log {
   info(message: string, fields?: LogFields): void;
   warn(message: string, fields?: LogFields): void;
   error(message: string, fields?: LogFields): void;
+  /** keys every following line carries (requestId, command, cluster, user) until `resetKeys` */
+  appendKeys(keys: LogFields): void;
+  resetKeys(): void;
 }

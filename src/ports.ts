@@ -1,9 +1,15 @@
 /**
  * The narrow ports the application owns. Adapters in src/adapters implement
  * them; actions and the worker see only these shapes.
+ *
+ * The swarm is split by what the actions need (nodes, networks, tokens,
+ * probe), and each of those into what reads and what changes. A command
+ * that needs approval plans with a `SwarmReader` only: it has no method that
+ * changes the swarm, at compile time and at run time.
  */
 import type { Policy, TokenKind } from './config/policy.js';
-import type { SlackMessage } from './render/block-kit.js';
+import type { Reply } from './domain/reply.js';
+import type { AuditEvent, Job } from './jobs.js';
 
 export type NodeRole = 'manager' | 'worker';
 export type NodeState = 'ready' | 'down' | 'unknown' | 'disconnected';
@@ -21,6 +27,8 @@ export interface SwarmNode {
   os: string;
   /** node labels (Spec.Labels) merged over engine labels */
   labels: Record<string, string>;
+  /** node labels only (Spec.Labels): what `/swarm label` changes */
+  nodeLabels: Record<string, string>;
   manager?: { leader: boolean; reachability: Reachability; addr: string };
   /** Version.Index, needed to update the node */
   version: number;
@@ -30,6 +38,8 @@ export interface DaemonInfo {
   endpoint: string;
   name: string;
   nodeId: string;
+  /** the engine's own ID (`/info` ID), stable for the daemon, set before it joins any swarm */
+  engineId: string;
   /** inactive | pending | active | error | locked */
   localState: string;
   controlAvailable: boolean;
@@ -37,10 +47,16 @@ export interface DaemonInfo {
   managers: number;
   nodes: number;
   remoteManagers: Array<{ nodeId: string; addr: string }>;
+  engineVersion: string;
+  os: string;
+  /** the daemon's clock (`SystemTime`), when it reports it */
+  systemTime?: Date;
   /** expiry of the swarm's root CA, when the daemon reports it */
   caExpiresAt?: Date;
   /** expiry of the daemon's own TLS certificate (the one the bot talks to) */
   apiCertExpiresAt?: Date;
+  /** SHA-256 fingerprint (hex) of the daemon's TLS certificate, as seen on this connection */
+  apiCertFingerprint?: string;
 }
 
 export interface InfoProbe {
@@ -65,56 +81,96 @@ export interface SwarmNetwork {
   labels: Record<string, string>;
 }
 
-export interface SwarmPort {
-  /** the manager endpoint that answered the last call */
-  readonly activeEndpoint: string | undefined;
-  listNodes(): Promise<SwarmNode[]>;
+// ---- the swarm, by concern -------------------------------------------------
+
+export interface NodesRead {
+  list(): Promise<SwarmNode[]>;
   /** `/info` of the first manager that answers */
   info(): Promise<DaemonInfo>;
   /** `/info` of every configured manager endpoint, in parallel, each with a short time limit */
   probeManagers(): Promise<InfoProbe[]>;
-  /** every network the answering manager knows: swarm-scoped ones and its local ones */
-  listNetworks(): Promise<SwarmNetwork[]>;
-
-  /**
-   * Rotates join tokens (re-reading and retrying when Docker says the update
-   * was out of sequence) and reports which of them really changed. Tokens
-   * never leave the adapter.
-   */
-  rotateJoinTokens(kinds: TokenKind[]): Promise<{ rotated: TokenKind[] }>;
   /** `/info` of a daemon that is not (yet) part of the swarm, with the cluster's client certificate */
   inspectDaemon(url: string): Promise<DaemonInfo>;
-  /**
-   * Joins the daemon at `url` to the swarm with a token read from a manager,
-   * then waits until the node is Ready. The token is never returned.
-   */
-  joinNode(req: JoinRequest): Promise<SwarmNode>;
-  /**
-   * Records that an operation keyed `key` has started, in the swarm itself
-   * (a config object: Raft-replicated, names unique). False when it was
-   * recorded before, i.e. this is a repeated delivery.
-   */
-  claimOperation(op: OperationClaim): Promise<boolean>;
+}
 
-  /** approval requests waiting for a decision, kept in the swarm so that expiry can be noticed without a click */
-  recordPending(p: PendingApproval): Promise<void>;
-  pendingApprovals(): Promise<PendingApproval[]>;
-  forgetPending(id: string): Promise<void>;
+export interface NodeChange {
+  role?: NodeRole;
+  availability?: Availability;
+  /** the node's labels (Spec.Labels) after the change, in full */
+  labels?: Record<string, string>;
+}
 
-  createOverlay(spec: OverlaySpec): Promise<SwarmNetwork>;
-  removeNetwork(id: string): Promise<void>;
+export interface NodesWrite {
+  /** changes a node (re-reading and retrying when out of sequence; a change already in place is not sent) */
+  update(id: string, change: NodeChange): Promise<void>;
+  /**
+   * Joins the daemon at `url` with a token read from a manager, then waits
+   * until the node is Ready. The token never leaves the adapter.
+   */
+  join(req: JoinRequest): Promise<SwarmNode>;
+}
+
+export interface NetworksRead {
+  /** every network the answering manager knows: swarm-scoped ones and its local ones */
+  list(): Promise<SwarmNetwork[]>;
   /** who uses a network across the swarm */
-  networkUsage(id: string): Promise<NetworkUsage>;
-  /** changes a node's role or availability (re-reading and retrying when out of sequence) */
-  updateNode(id: string, change: { role?: NodeRole; availability?: Availability }): Promise<void>;
+  usage(id: string): Promise<NetworkUsage>;
+}
 
-  /** a short-lived global service (the overlay probe) */
-  createGlobalService(spec: GlobalServiceSpec): Promise<string>;
-  serviceTasks(serviceId: string): Promise<ServiceTask[]>;
-  serviceLogs(serviceId: string): Promise<string>;
-  removeService(serviceId: string): Promise<void>;
+export interface NetworksWrite {
+  createOverlay(spec: OverlaySpec): Promise<SwarmNetwork>;
+  remove(id: string): Promise<void>;
+}
+
+export interface TokensWrite {
+  /**
+   * Rotates join tokens (re-reading and retrying when Docker says the update
+   * was out of sequence) and reports which really changed.
+   */
+  rotate(kinds: TokenKind[]): Promise<{ rotated: TokenKind[] }>;
+}
+
+/** A short-lived global service (the overlay probe). */
+export interface ProbeServices {
+  create(spec: GlobalServiceSpec): Promise<string>;
+  tasks(serviceId: string): Promise<ServiceTask[]>;
+  logs(serviceId: string): Promise<string>;
+  remove(serviceId: string): Promise<void>;
   /** services carrying a label, e.g. probes left by a run that died */
-  servicesLabelled(label: string): Promise<Array<{ id: string; name: string; createdAt: Date }>>;
+  labelled(label: string): Promise<Array<{ id: string; name: string; createdAt: Date }>>;
+}
+
+/** What a plan (and every read-only command) may touch. */
+export interface SwarmReader {
+  /** the manager endpoint that answered the last call */
+  readonly activeEndpoint: string | undefined;
+  nodes: NodesRead;
+  networks: NetworksRead;
+}
+
+export interface Swarm extends SwarmReader {
+  nodes: NodesRead & NodesWrite;
+  networks: NetworksRead & NetworksWrite;
+  tokens: TokensWrite;
+  probe: ProbeServices;
+}
+
+/** A reader that is only a reader at run time too: no write method is reachable through it. */
+export function readOnly(swarm: SwarmReader): SwarmReader {
+  const { list, info, probeManagers, inspectDaemon } = swarm.nodes;
+  const n = swarm.networks;
+  return Object.freeze({
+    get activeEndpoint() {
+      return swarm.activeEndpoint;
+    },
+    nodes: Object.freeze({
+      list: list.bind(swarm.nodes),
+      info: info.bind(swarm.nodes),
+      probeManagers: probeManagers.bind(swarm.nodes),
+      inspectDaemon: inspectDaemon.bind(swarm.nodes),
+    }),
+    networks: Object.freeze({ list: n.list.bind(n), usage: n.usage.bind(n) }),
+  });
 }
 
 export interface OverlaySpec {
@@ -151,6 +207,37 @@ export interface ServiceTask {
   error?: string;
 }
 
+export interface JoinRequest {
+  url: string;
+  role: NodeRole;
+  advertiseAddr?: string;
+  dataPathAddr?: string;
+  /** how long to wait for the node to show up Ready */
+  readyTimeoutMs?: number;
+  /** the daemon the approver saw: checked on the connection the token is sent over, just before sending */
+  expect?: { engineId: string; certFingerprint?: string | undefined };
+}
+
+// ---- state (the bot's own table; nothing of it lives in the swarm) --------
+
+/** First writer wins: a decision, a scheduled tick, anything that must happen once. */
+export interface Claims {
+  /**
+   * True when this call took `key` (or `owner` had taken it before: our own
+   * retried write); false when someone else holds it.
+   */
+  claim(key: string, owner: string, opts?: { ttlSeconds?: number; note?: string }): Promise<boolean>;
+}
+
+/** A job delivered twice acts once: Lambda's async invoke is at-least-once. */
+export interface JobLedger {
+  /**
+   * Runs `work` unless a job with this key ran before ('repeat') or is
+   * running right now ('in-progress'); then `work` is not run at all.
+   */
+  once(key: string, work: () => Promise<void>, invocation?: { lambdaContext?: unknown }): Promise<'ran' | 'repeat' | 'in-progress'>;
+}
+
 export interface PendingApproval {
   /** the request id */
   id: string;
@@ -164,22 +251,29 @@ export interface PendingApproval {
   requester: string;
 }
 
-export interface OperationClaim {
-  /** what is done, e.g. `rotate-<request id>` */
-  key: string;
-  /** this delivery of the job: a claim made earlier by the same attempt (a write that timed out) is still ours */
-  attempt: string;
-  description: string;
+/** Approval requests waiting for a decision, so that one nobody answers is still closed when it expires. */
+export interface PendingApprovals {
+  record(p: PendingApproval): Promise<void>;
+  /** requests whose expiry is at or before `now` (found without a full scan) */
+  due(now: Date): Promise<PendingApproval[]>;
+  forget(id: string): Promise<void>;
 }
 
-export interface JoinRequest {
-  url: string;
-  role: NodeRole;
-  advertiseAddr?: string;
-  dataPathAddr?: string;
-  /** how long to wait for the node to show up Ready */
-  readyTimeoutMs?: number;
+export interface AuditQuery {
+  since: Date;
+  cluster?: string;
+  user?: string;
+  limit: number;
 }
+
+/** Every audited event, kept for `/swarm audit`. */
+export interface AuditHistory {
+  append(event: AuditEvent, retentionDays: number): Promise<void>;
+  /** newest first */
+  query(q: AuditQuery): Promise<AuditEvent[]>;
+}
+
+// ---- configuration ---------------------------------------------------------
 
 export interface ClusterCredentials {
   endpoints: string[];
@@ -204,20 +298,18 @@ export interface SlackSecrets {
   botUserId: string;
 }
 
-export type ResponseMessage = SlackMessage & {
-  response_type?: 'in_channel' | 'ephemeral';
-  replace_original?: boolean;
-};
+// ---- Slack and Lambda ------------------------------------------------------
 
+/** Slack, spoken in replies: the adapter renders them to Block Kit. */
 export interface ChatPort {
-  /** POST to an interaction's response_url */
-  respond(responseUrl: string, message: ResponseMessage): Promise<void>;
-  postMessage(channel: string, message: SlackMessage): Promise<{ ts: string }>;
-  update(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  /** POST to an interaction's response_url; `in_channel` or `ephemeral` from the reply */
+  respond(responseUrl: string, reply: Reply, opts?: { replaceOriginal?: boolean }): Promise<void>;
+  post(channel: string, reply: Reply, opts?: { threadTs?: string }): Promise<{ ts: string }>;
+  update(channel: string, ts: string, reply: Reply): Promise<void>;
 }
 
 export interface JobQueue {
-  enqueue(job: unknown): Promise<void>;
+  enqueue(job: Job): Promise<void>;
 }
 
 export interface Clock {

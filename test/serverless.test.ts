@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { tableDefinition } from '../src/adapters/state-table.js';
 import { slashCommandEvent } from './support/slack-requests.js';
 import { startLambdaStandIn, startSsmStandIn } from './support/stand-ins.js';
 
@@ -70,9 +71,20 @@ describe('npx serverless package (offline)', () => {
     expect(roleOf('WorkerLambdaFunction')).toBe(roleOf('SweepLambdaFunction'));
     expect(roleOf('SlackLambdaFunction')).not.toBe(roleOf('WorkerLambdaFunction'));
 
-    // worker and rotate: the service's parameters and KMS through SSM, and no invoking anything
+    // worker, rotate and sweep: the service's parameters and KMS through SSM, the state table, and no invoking anything
     const worker = roleOf('WorkerLambdaFunction');
-    expect(actionsOf(worker)).toEqual(['kms:Decrypt', 'ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath']);
+    expect(actionsOf(worker)).toEqual([
+      'dynamodb:ConditionCheckItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:Query',
+      'dynamodb:UpdateItem',
+      'kms:Decrypt',
+      'ssm:GetParameter',
+      'ssm:GetParameters',
+      'ssm:GetParametersByPath',
+    ]);
     const ssm = statementsOf(worker).find((s) => flat(s.Action).includes('ssm:'))!;
     expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod"');
     expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod/*');
@@ -95,6 +107,54 @@ describe('npx serverless package (offline)', () => {
     }
   });
 
+  it('keeps the bot\'s state in one table (on demand, PITR, TTL on expiresAt, deletion protection off on dev only) that only worker, rotate and sweep reach', () => {
+    const tables = resources('AWS::DynamoDB::Table');
+    expect(tables.map(([k]) => k)).toEqual(['StateTable']);
+    const table = template.Resources['StateTable']!.Properties;
+    // the deployed properties are infra/state-table.json, the file the code's local table is made from
+    expect(table).toEqual({ ...tableDefinition(), TableName: 'swarm-ops-prod-state', DeletionProtectionEnabled: true });
+    expect(table['BillingMode']).toBe('PAY_PER_REQUEST');
+    expect(table['PointInTimeRecoverySpecification']).toEqual({ PointInTimeRecoveryEnabled: true });
+    expect(table['TimeToLiveSpecification']).toEqual({ AttributeName: 'expiresAt', Enabled: true });
+
+    // dev: the same table without deletion protection (resolved offline, without another build)
+    const dev = JSON.parse(
+      execFileSync('npx', ['serverless', 'print', '--stage', 'dev', '--region', 'eu-west-1', '--format', 'json', '--path', 'resources.Resources.StateTable'], {
+        cwd: path.resolve(import.meta.dirname, '..'),
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'pipe'],
+        timeout: 60_000,
+        env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such' },
+      }),
+    );
+    expect(dev.Properties).toEqual({ ...tableDefinition(), TableName: 'swarm-ops-dev-state', DeletionProtectionEnabled: false });
+
+    const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
+    for (const fn of ['WorkerLambdaFunction', 'RotateLambdaFunction', 'SweepLambdaFunction']) {
+      expect(fns[fn]!.Environment.Variables.STATE_TABLE).toBe('swarm-ops-prod-state');
+    }
+    expect(fns['SlackLambdaFunction']!.Environment.Variables.STATE_TABLE).toBeUndefined();
+
+    // the shared role: one statement, the item-level actions, on this table and its indexes only
+    const roles = Object.fromEntries(resources('AWS::IAM::Role'));
+    const roleOf = (fn: string) => fns[fn]!.Role['Fn::GetAtt'][0] as string;
+    const statementsOf = (role: string) =>
+      (roles[role]!.Properties.Policies as Array<{ PolicyDocument: { Statement: any[] } }>).flatMap((p) => p.PolicyDocument.Statement);
+    const dynamo = statementsOf(roleOf('WorkerLambdaFunction')).filter((s) => flat(s.Action).includes('dynamodb:'));
+    expect(dynamo).toEqual([
+      {
+        Effect: 'Allow',
+        Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']),
+        Resource: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, 'index', '*']] }],
+      },
+    ]);
+    expect(dynamo[0].Action).toHaveLength(6);
+    // no scan, no wildcard action, no table administration, anywhere
+    expect(flat(template.Resources)).not.toMatch(/dynamodb:(Scan|\*|CreateTable|DeleteTable|UpdateTable)/);
+    // the ingress: nothing of DynamoDB at all
+    expect(flat(roles[roleOf('SlackLambdaFunction')])).not.toContain('dynamodb');
+  });
+
   it('bundles each function on its own: handler exported, no native modules, slack without Docker or renderers', () => {
     for (const fn of ['slack', 'worker', 'rotate', 'sweep']) {
       const entries = zipEntries(fn);
@@ -110,7 +170,10 @@ describe('npx serverless package (offline)', () => {
       const loaded = execFileSync(
         process.execPath,
         ['-e', `const m = require(${JSON.stringify(path.join(out, `src/handlers/${fn}.js`))}); console.log(typeof m.handler, m.handler.length)`],
-        { encoding: 'utf8', env: { ...process.env, SSM_PREFIX: '/swarm-ops/prod', WORKER_FUNCTION_NAME: 'swarm-ops-prod-worker', AWS_REGION: 'eu-west-1' } },
+        {
+          encoding: 'utf8',
+          env: { ...process.env, SSM_PREFIX: '/swarm-ops/prod', WORKER_FUNCTION_NAME: 'swarm-ops-prod-worker', STATE_TABLE: 'swarm-ops-prod-state', AWS_REGION: 'eu-west-1' },
+        },
       );
       expect(loaded.trim()).toBe('function 2');
     }
@@ -118,6 +181,9 @@ describe('npx serverless package (offline)', () => {
     expect(slackMap).not.toContain('node_modules/dockerode/');
     expect(slackMap).not.toContain('node_modules/docker-modem/');
     expect(slackMap).not.toContain('src/render/block-kit.ts');
+    // the ingress may not touch the state table, so it carries no DynamoDB client; the local stand-in stays out of every bundle
+    expect(slackMap).not.toContain('node_modules/@aws-sdk/client-dynamodb/');
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(dynalite|memory-level|classic-level)\//);
     expect(zipFile('worker', 'src/handlers/worker.js.map')).toContain('node_modules/dockerode/');
   });
 

@@ -1,4 +1,6 @@
-import { REGISTRY, type CommandName } from '../commands/registry.js';
+import type { ArgsFor, NamesOfKind } from '../commands/registry.js';
+import { REGISTRY } from '../commands/registry.js';
+import { audit } from './audit.js';
 import { help } from './help.js';
 import { join } from './join.js';
 import { changeAvailability, changeRole } from './node-lifecycle.js';
@@ -7,14 +9,23 @@ import { overlayCheck } from './overlay-check.js';
 import { nodes } from './nodes.js';
 import { rotate } from './rotate.js';
 import { status } from './status.js';
-import type { Action } from './types.js';
+import type { ChangeAction, ReadAction } from './types.js';
 
-/** The worker's half of the registry: what each command does, keyed by the same names. */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-export const ACTIONS: Record<CommandName, Action<any>> = {
+/**
+ * The worker's half of the registry: what each command does, keyed by the
+ * same names and typed from each command's declared arguments. A read
+ * command has `run`; a change has `plan` and `apply`.
+ */
+export type ActionTable = { [N in NamesOfKind<'read'>]: ReadAction<ArgsFor<N>> } & {
+  // a plan's data is each action's own business: the worker only hands it back to the same action
+  [N in NamesOfKind<'change' | 'approval'>]: ChangeAction<ArgsFor<N>, unknown>;
+};
+
+export const ACTIONS: ActionTable = {
   help,
   status,
   nodes,
+  audit,
   rotate,
   'join worker': join('worker'),
   'join manager': join('manager'),
@@ -32,7 +43,10 @@ export const ACTIONS: Record<CommandName, Action<any>> = {
 export function checkActionTable(table: Record<string, unknown> = ACTIONS): void {
   const missing = [...REGISTRY.keys()].filter((n) => !table[n]);
   const extra = Object.keys(table).filter((n) => !REGISTRY.has(n));
-  if (missing.length || extra.length) {
-    throw new Error(`Action table and registry disagree: missing ${missing.join(', ') || '-'}; extra ${extra.join(', ') || '-'}`);
+  const wrongShape = [...REGISTRY.values()].filter((c) => table[c.name] && ('run' in (table[c.name] as object)) !== (c.kind === 'read')).map((c) => c.name);
+  if (missing.length || extra.length || wrongShape.length) {
+    throw new Error(
+      `Action table and registry disagree: missing ${missing.join(', ') || '-'}; extra ${extra.join(', ') || '-'}; wrong shape ${wrongShape.join(', ') || '-'}`,
+    );
   }
 }

@@ -1,120 +1,119 @@
-import type { NodeRole } from '../ports.js';
-import { SwarmError } from '../errors.js';
+import type { DaemonInfo, NodeRole, SwarmNode } from '../ports.js';
+import { SwarmError, UserFacingError } from '../errors.js';
 import { assessQuorum, evenManagersAdvice, explainQuorum } from '../domain/quorum.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
-import type { DockerApiUrl } from '../commands/validators.js';
-import type { Action } from './types.js';
+import { code } from '../render/escape.js';
+import type { ArgsFor } from '../commands/registry.js';
+import { asDone } from './node-lifecycle.js';
+import type { ChangeAction, ChangeContext } from './types.js';
 
-interface JoinArgs {
-  url: DockerApiUrl;
-  'advertise-addr'?: string;
-  'data-path-addr'?: string;
+type JoinArgs = ArgsFor<'join worker'>;
+
+interface JoinPlan {
+  target: DaemonInfo;
 }
 
 /** `/swarm join worker|manager <url>`: the bot joins the node itself, so no token is ever shown. */
-export const join =
-  (role: NodeRole): Action<JoinArgs> =>
-  async (ctx, args) => {
+export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
+  async plan(ctx, args) {
     const url = args.url.url;
     // needs a leader, also for a dry run: a join can't happen without one
-    const members = await ctx.swarm.listNodes();
-    const target = await ctx.swarm.inspectDaemon(url);
+    const members = await ctx.swarm.nodes.list();
+    const target = await ctx.swarm.nodes.inspectDaemon(url);
     const member = members.find((n) => n.id === target.nodeId);
     if (member) {
       throw new SwarmError(
         'ALREADY_IN_SWARM',
-        `\`${member.hostname}\` (${url}) is already a ${member.role} of \`${ctx.cluster}\`; nothing was changed.` +
+        `${code(member.hostname)} (${code(url)}) is already a ${member.role} of ${code(ctx.cluster)}; nothing was changed.` +
           (role === 'manager' && member.role === 'worker' ? ` To make it a manager, type \`/swarm promote ${member.hostname}\`.` : ''),
       );
     }
     if (target.localState !== 'inactive') {
       throw new SwarmError(
         'ALREADY_IN_SWARM',
-        `\`${target.name}\` (${url}) is already part of a swarm (state: ${target.localState}); nothing was changed. ` +
+        `${code(target.name)} (${code(url)}) is already part of a swarm (state: ${target.localState}); nothing was changed. ` +
           'Run `docker swarm leave` on it first if it should join this one.',
       );
     }
-    const parts: ReplyPart[] = [];
     const addrs = [
       `advertise ${args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
       `data path ${args['data-path-addr'] ?? args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
     ];
-    if (role === 'manager') {
-      const managers = members.filter((n) => n.role === 'manager');
-      const reachable = managers.filter((m) => m.manager?.reachability === 'reachable').length;
-      const before = assessQuorum(managers.length, reachable);
-      const after = assessQuorum(managers.length + 1, reachable + 1);
-      parts.push({ kind: 'fields', fields: [['Now', explainQuorum(before)], ['After the join', explainQuorum(after)]] });
-      if (after.managers % 2 === 0) {
-        parts.push({
-          kind: 'list',
-          title: 'Warning',
-          tone: 'warn',
-          items: [evenManagersAdvice(after.managers)],
-        });
-      }
+    const details: ReplyPart[] = [{ kind: 'text', text: `${code(url)} answers over TLS and is in no swarm. Addresses: ${addrs.join(', ')}.` }];
+    if (role === 'manager') details.push(...managerArithmetic(members));
+    if (ctx.policy.rotateAfterJoin) details.push({ kind: 'context', text: `The ${role} join token is rotated right after the join attempt, whatever its outcome.` });
+    return {
+      summary: `join ${code(target.name)} (${code(url)}) to ${code(ctx.cluster)} as a ${role}`,
+      details,
+      data: { target },
+      // the approver approves this daemon, not whatever answers at that address later
+      binding: { engineId: target.engineId, certificate: target.apiCertFingerprint ?? 'unknown' },
+    };
+  },
+
+  async apply(ctx, args, plan) {
+    let node: SwarmNode;
+    try {
+      node = await ctx.swarm.nodes.join({
+        url: args.url.url,
+        role,
+        ...(args['advertise-addr'] ? { advertiseAddr: args['advertise-addr'] } : {}),
+        ...(args['data-path-addr'] ? { dataPathAddr: args['data-path-addr'] } : {}),
+        ...(plan.binding ? { expect: { engineId: plan.data.target.engineId, certFingerprint: plan.data.target.apiCertFingerprint } } : {}),
+      });
+    } catch (err) {
+      // a token that may have reached the target dies now, whatever the target answered: a fake daemon keeps nothing
+      if (!ctx.policy.rotateAfterJoin) throw err;
+      throw withRotation(err, await rotateUsedToken(ctx, role));
     }
-    const what = `\`${target.name}\` (${url}) as a ${role}`;
-    if (ctx.dryRun) {
-      return reply(`Dry run: would join ${target.name} to ${ctx.cluster} as a ${role}`, 'info', [
-        {
-          kind: 'text',
-          text:
-            `${url} answers and is not in a swarm. Would ${role === 'manager' ? 'ask an approver, then ' : ''}join ${what} (${addrs.join(', ')}), then wait for it to be Ready.` +
-            `${ctx.policy.rotateAfterJoin ? ` Then the ${role} join token would be rotated.` : ''} Nothing was changed.`,
-        },
-        ...parts,
-      ]);
-    }
-    if (role === 'manager' && !ctx.approval) {
-      // the worker turns this into an approval request with Approve / Deny buttons
-      return {
-        ...reply(`Approval needed: join ${target.name} to ${ctx.cluster} as a manager`, 'info', [
-          { kind: 'text', text: `<@${ctx.user}> asks to join ${what} (${addrs.join(', ')}).` },
-          ...parts,
-        ]),
-        approvalRequest: true,
-      };
-    }
-    if (!(await ctx.swarm.claimOperation({ key: `join-${ctx.requestId}`, attempt: ctx.attempt, description: `join ${role} ${url} by ${ctx.user}` }))) {
-      return reply(`Join ${ctx.requestId} was already carried out`, 'info', [
-        { kind: 'text', text: 'This request was delivered twice; the node was joined once and nothing was done again.' },
-      ]);
-    }
-    const node = await ctx.swarm.joinNode({
-      url,
-      role,
-      ...(args['advertise-addr'] ? { advertiseAddr: args['advertise-addr'] } : {}),
-      ...(args['data-path-addr'] ? { dataPathAddr: args['data-path-addr'] } : {}),
-    });
+    const after = ctx.policy.rotateAfterJoin ? [await rotateUsedToken(ctx, role)] : [];
     const done: ReplyPart[] = [
       {
         kind: 'fields',
         fields: [
-          ['Node', `\`${node.hostname}\` (${node.id.slice(0, 12)})`],
+          ['Node', `${code(node.hostname)} (${node.id.slice(0, 12)})`],
           ['Role', node.role],
           ['Status', `${node.state}, ${node.availability}`],
-          ['Engine', node.engineVersion],
+          ['Engine', code(node.engineVersion)],
         ],
       },
+      ...after,
     ];
-    let tone: 'ok' | 'warn' = 'ok';
-    if (ctx.policy.rotateAfterJoin) {
-      // the token just used may have leaked along the way: it dies now
-      try {
-        const { rotated } = await ctx.swarm.rotateJoinTokens([role]);
-        done.push({ kind: 'context', text: rotated.includes(role) ? `The ${role} join token used for this join has been rotated.` : `Rotating the ${role} join token reported no change.` });
-      } catch (err) {
-        // the join itself succeeded; say so, and what is left to do
-        tone = 'warn';
-        done.push({
-          kind: 'list',
-          title: 'Token not rotated',
-          tone: 'warn',
-          items: [`The join succeeded, but rotating the ${role} join token failed (${err instanceof Error ? err.message : String(err)}). Run \`/swarm rotate ${role}\`.`],
-        });
-      }
-    }
-    if (ctx.approval) done.push({ kind: 'context', text: `Requested by <@${ctx.user}>, approved by <@${ctx.approval.approver}>.` });
-    return reply(`${node.hostname} joined ${ctx.cluster} as a ${role}`, tone, [...parts, ...done]);
-  };
+    const warned = after.some((p) => p.kind === 'list');
+    return reply(`${node.hostname} joined ${ctx.cluster} as a ${role}`, warned ? 'warn' : 'ok', [
+      ...(role === 'manager' ? asDone(plan.details.filter((p) => p.kind === 'fields')) : []),
+      ...done,
+    ]);
+  },
+});
+
+function managerArithmetic(members: SwarmNode[]): ReplyPart[] {
+  const managers = members.filter((n) => n.role === 'manager');
+  const reachable = managers.filter((m) => m.manager?.reachability === 'reachable').length;
+  const before = assessQuorum(managers.length, reachable);
+  const after = assessQuorum(managers.length + 1, reachable + 1);
+  const parts: ReplyPart[] = [{ kind: 'fields', fields: [['Now', explainQuorum(before)], ['After the join', explainQuorum(after)]] }];
+  if (after.managers % 2 === 0) parts.push({ kind: 'list', title: 'Warning', tone: 'warn', items: [evenManagersAdvice(after.managers)] });
+  return parts;
+}
+
+async function rotateUsedToken(ctx: ChangeContext, role: NodeRole): Promise<ReplyPart> {
+  try {
+    const { rotated } = await ctx.swarm.tokens.rotate([role]);
+    return { kind: 'context', text: rotated.includes(role) ? `The ${role} join token used for this join has been rotated.` : `Rotating the ${role} join token reported no change.` };
+  } catch (err) {
+    return {
+      kind: 'list',
+      title: 'Token not rotated',
+      tone: 'warn',
+      items: [`Rotating the ${role} join token after the join failed (${err instanceof Error ? err.message : String(err)}). Run \`/swarm rotate ${role}\` now.`],
+    };
+  }
+}
+
+/** The join's own error, with what became of the token said after it. */
+function withRotation(err: unknown, rotation: ReplyPart): unknown {
+  const note = rotation.kind === 'context' ? rotation.text : rotation.kind === 'list' ? rotation.items.join(' ') : '';
+  if (err instanceof UserFacingError) return new UserFacingError(err.code, `${err.message} ${note}`, { cause: err });
+  return Object.assign(err instanceof Error ? err : new Error(String(err)), { rotation: note });
+}

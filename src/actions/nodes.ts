@@ -1,15 +1,16 @@
 import { assessQuorum, explainQuorum } from '../domain/quorum.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
-import type { Action } from './types.js';
+import type { ArgsFor } from '../commands/registry.js';
+import type { ReadAction } from './types.js';
 import { isQuorumLost, quorumLostStatus, sortNodes } from './status.js';
 
-export const nodes: Action = async (ctx) => {
+export const nodes: ReadAction<ArgsFor<'nodes'>> = { run: async (ctx) => {
   let list;
   try {
-    list = await ctx.swarm.listNodes();
+    list = await ctx.swarm.nodes.list();
   } catch (err) {
     // Without a leader there is no node list; say who is there instead of failing.
-    if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.probeManagers());
+    if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.nodes.probeManagers());
     throw err;
   }
   const sorted = sortNodes(list);
@@ -39,4 +40,4 @@ export const nodes: Action = async (ctx) => {
     },
     { kind: 'context', text: `${managers} manager${managers === 1 ? '' : 's'}, ${list.length - managers} worker${list.length - managers === 1 ? '' : 's'} · managers and nodes that are not ready come first` },
   ]);
-};
+} };

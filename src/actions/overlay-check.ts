@@ -1,8 +1,11 @@
 import { UserFacingError } from '../errors.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
-import type { ServiceTask, SwarmNode } from '../ports.js';
+import type { ServiceTask, SwarmNetwork, SwarmNode } from '../ports.js';
+import type { ArgsFor } from '../commands/registry.js';
+import { naturalCompare } from '../domain/natural-sort.js';
+import { code } from '../render/escape.js';
 import { findOverlay } from './overlay.js';
-import type { Action } from './types.js';
+import type { ChangeAction } from './types.js';
 
 export const PROBE_LABEL = 'swarm-ops.probe';
 
@@ -49,7 +52,7 @@ export interface Reachability {
 export function buildMatrix(logs: string, tasks: ServiceTask[], hostnameOf: (nodeId: string) => string): Reachability {
   const ipToNode = new Map<string, string>();
   for (const t of tasks) for (const a of t.addresses) ipToNode.set(a, hostnameOf(t.nodeId));
-  const nodes = [...new Set(tasks.map((t) => hostnameOf(t.nodeId)))].sort();
+  const nodes = [...new Set(tasks.map((t) => hostnameOf(t.nodeId)))].sort(naturalCompare);
   const matrix: Reachability['matrix'] = Object.fromEntries(nodes.map((n) => [n, {}]));
   const reported = new Set<string>();
   for (const line of logs.split('\n')) {
@@ -73,31 +76,43 @@ export function renderMatrix(r: Reachability): { columns: string[]; rows: string
   return { columns, rows };
 }
 
-export const overlayCheck =
-  (timing: ProbeTiming = DEFAULT_TIMING): Action<{ name: string }> =>
-  async (ctx, args) => {
-    const nodes = await ctx.swarm.listNodes();
+interface CheckPlan {
+  net: SwarmNetwork;
+  nodes: SwarmNode[];
+  eligible: SwarmNode[];
+  skipped: SwarmNode[];
+  name: string;
+}
+
+export const overlayCheck = (timing: ProbeTiming = DEFAULT_TIMING): ChangeAction<ArgsFor<'overlay check'>, CheckPlan> => ({
+  async plan(ctx, args) {
+    const nodes = await ctx.swarm.nodes.list();
     const net = await findOverlay(ctx.swarm, args.name);
     if (net.ingress) throw new UserFacingError('VALIDATION', '`ingress` is the routing mesh; probe one of your own overlays instead.');
-    const byId = new Map<string, SwarmNode>(nodes.map((n) => [n.id, n]));
     const eligible = nodes.filter((n) => n.state === 'ready' && n.availability === 'active');
     const skipped = nodes.filter((n) => !eligible.includes(n));
-
     const name = `swarm-ops-probe-${ctx.requestId.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 63);
-    if (ctx.dryRun) {
-      return reply(`Dry run: would check overlay ${net.name}`, 'info', [
+    return {
+      summary: `check overlay ${code(net.name)} across ${eligible.length} node${eligible.length === 1 ? '' : 's'}`,
+      details: [
         {
           kind: 'text',
           text:
-            `Would run \`${name}\` (${ctx.policy.probeImage}) as a global service on \`${net.name}\` across ${eligible.length} node${eligible.length === 1 ? '' : 's'}, ` +
-            'have every task resolve the others and ping them, collect the results, and remove the service. Nothing was started.',
+            `Runs ${code(name)} (${code(ctx.policy.probeImage)}) as a global service on ${code(net.name)}; ` +
+            'every task resolves the others and pings them; the results are collected and the service removed.',
         },
-        ...(skipped.length ? [{ kind: 'context' as const, text: `Would skip (not ready or not active): ${skipped.map((n) => n.hostname).join(', ')}` }] : []),
-      ]);
-    }
+        ...(skipped.length ? [{ kind: 'context' as const, text: `Skipped (not ready or not active): ${skipped.map((n) => n.hostname).join(', ')}` }] : []),
+      ],
+      data: { net, nodes, eligible, skipped, name },
+    };
+  },
+
+  async apply(ctx, _args, plan) {
+    const { net, nodes, eligible, skipped, name } = plan.data;
+    const byId = new Map<string, SwarmNode>(nodes.map((n) => [n.id, n]));
     // a probe left behind by a run that died is removed before we start another
-    for (const old of await ctx.swarm.servicesLabelled(PROBE_LABEL)) {
-      if (ctx.clock.now().getTime() - old.createdAt.getTime() > 10 * 60_000) await ctx.swarm.removeService(old.id);
+    for (const old of await ctx.swarm.probe.labelled(PROBE_LABEL)) {
+      if (ctx.clock.now().getTime() - old.createdAt.getTime() > 10 * 60_000) await ctx.swarm.probe.remove(old.id);
     }
 
     const started = Date.now();
@@ -106,7 +121,7 @@ export const overlayCheck =
     let logs = '';
     let cleanupProblem: string | undefined;
     try {
-      serviceId = await ctx.swarm.createGlobalService({
+      serviceId = await ctx.swarm.probe.create({
         name,
         image: ctx.policy.probeImage,
         networkId: net.id,
@@ -117,7 +132,7 @@ export const overlayCheck =
       // wait for a running task on each eligible node (or for tasks that failed to start)
       const startBy = Date.now() + timing.startMs;
       for (;;) {
-        tasks = await ctx.swarm.serviceTasks(serviceId);
+        tasks = await ctx.swarm.probe.tasks(serviceId);
         const running = tasks.filter((t) => t.state === 'running');
         const dead = tasks.filter((t) => ['failed', 'rejected', 'shutdown', 'complete'].includes(t.state));
         if (running.length + dead.length >= eligible.length || Date.now() > startBy) break;
@@ -126,7 +141,7 @@ export const overlayCheck =
       const running = tasks.filter((t) => t.state === 'running');
       const reportBy = Date.now() + timing.reportMs;
       for (;;) {
-        logs = await ctx.swarm.serviceLogs(serviceId);
+        logs = await ctx.swarm.probe.logs(serviceId);
         const done = (logs.match(/PROBE-DONE /g) ?? []).length;
         if (done >= running.length || Date.now() > reportBy) break;
         await sleep(timing.pollMs);
@@ -134,8 +149,8 @@ export const overlayCheck =
     } finally {
       // the probe never outlives the check, also when it failed or timed out (found by name if its id never came back)
       try {
-        const ids = serviceId ? [serviceId] : (await ctx.swarm.servicesLabelled(PROBE_LABEL)).filter((s) => s.name === name).map((s) => s.id);
-        for (const id of ids) await ctx.swarm.removeService(id);
+        const ids = serviceId ? [serviceId] : (await ctx.swarm.probe.labelled(PROBE_LABEL)).filter((s) => s.name === name).map((s) => s.id);
+        for (const id of ids) await ctx.swarm.probe.remove(id);
       } catch (err) {
         cleanupProblem = `The probe service \`${name}\` could not be removed (${err instanceof Error ? err.message : String(err)}); remove it with \`docker service rm ${name}\`.`;
       }
@@ -174,7 +189,8 @@ export const overlayCheck =
     if (cleanupProblem) parts.push({ kind: 'list', title: 'Clean-up', tone: 'warn', items: [cleanupProblem] });
     else parts.push({ kind: 'context', text: `Probe \`${name}\` (${ctx.policy.probeImage}) ran ${((Date.now() - started) / 1000).toFixed(1)} s and has been removed.` });
     return reply(`Overlay check ${net.name}: ${passed ? 'passed' : 'FAILED'}`, passed ? 'ok' : 'error', parts);
-  };
+  },
+});
 
 function countUnknown(r: Reachability): number {
   let n = 0;

@@ -2,8 +2,11 @@ import { didYouMean } from '../commands/parse.js';
 import { cidrContains, cidrsOverlap, formatNetwork, hasHostBits, isHostAddress, parseCidr } from '../commands/validators.js';
 import { UserFacingError, ValidationError } from '../errors.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
-import type { SwarmNetwork, SwarmPort } from '../ports.js';
-import type { Action } from './types.js';
+import type { SwarmNetwork, SwarmReader } from '../ports.js';
+import type { ArgsFor } from '../commands/registry.js';
+import { code } from '../render/escape.js';
+import { naturalCompare } from '../domain/natural-sort.js';
+import type { ChangeAction, ReadAction } from './types.js';
 
 /** Docker's own networks: never created or removed by name. */
 const PREDEFINED = new Set(['bridge', 'host', 'none', 'ingress', 'docker_gwbridge']);
@@ -15,8 +18,8 @@ export const isSwarmOverlay = (n: SwarmNetwork) => n.scope === 'swarm' && (n.dri
 const MIN_ID_PREFIX = 12;
 
 /** An overlay by exact name, or by a unique ID prefix of at least 12 characters. */
-export async function findOverlay(swarm: SwarmPort, ref: string): Promise<SwarmNetwork> {
-  const overlays = (await swarm.listNetworks()).filter(isSwarmOverlay);
+export async function findOverlay(swarm: SwarmReader, ref: string): Promise<SwarmNetwork> {
+  const overlays = (await swarm.networks.list()).filter(isSwarmOverlay);
   const exact = overlays.find((n) => n.name === ref) ?? overlays.find((n) => n.id === ref);
   if (exact) return exact;
   const byId = ref.length >= MIN_ID_PREFIX ? overlays.filter((n) => n.id.startsWith(ref)) : [];
@@ -28,18 +31,18 @@ export async function findOverlay(swarm: SwarmPort, ref: string): Promise<SwarmN
   );
 }
 
-export const overlayLs: Action = async (ctx) => {
+export const overlayLs: ReadAction<ArgsFor<'overlay ls'>> = { run: async (ctx) => {
   // without a leader a manager lists only what it holds locally; say so rather than show a short list
-  await ctx.swarm.listNodes();
-  const overlays = (await ctx.swarm.listNetworks()).filter(isSwarmOverlay).sort((a, b) => a.name.localeCompare(b.name));
-  const usage = await Promise.all(overlays.map((n) => ctx.swarm.networkUsage(n.id).catch(() => undefined)));
+  await ctx.swarm.nodes.list();
+  const overlays = (await ctx.swarm.networks.list()).filter(isSwarmOverlay).sort((a, b) => naturalCompare(a.name, b.name));
+  const usage = await Promise.all(overlays.map((n) => ctx.swarm.networks.usage(n.id).catch(() => undefined)));
   return reply(`Overlay networks of ${ctx.cluster} (${overlays.length})`, 'info', [
     {
       kind: 'table',
       noun: 'networks',
       columns: ['NAME', 'DRIVER', 'ENCRYPTED', 'ATTACHABLE', 'SUBNETS', 'SERVICES', 'CONTAINERS'],
       rows: overlays.map((n, i) => [
-        n.name + (n.ingress ? ' (ingress)' : ''),
+        n.name + (n.ingress && n.name !== 'ingress' ? ' (ingress)' : ''),
         n.driver,
         n.encrypted ? 'yes' : 'no',
         n.attachable ? 'yes' : 'no',
@@ -49,17 +52,17 @@ export const overlayLs: Action = async (ctx) => {
       ]),
     },
   ]);
-};
+} };
 
-interface CreateArgs {
-  name: string;
-  encrypted?: boolean;
-  'no-attachable'?: boolean;
-  subnet?: string;
-  gateway?: string;
+
+interface CreatePlan {
+  attachable: boolean;
+  encrypted: boolean;
+  warnings: ReplyPart[];
 }
 
-export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
+export const overlayCreate: ChangeAction<ArgsFor<'overlay create'>, CreatePlan> = {
+  async plan(ctx, args) {
   if (PREDEFINED.has(args.name)) throw new ValidationError(`\`${args.name}\` is one of Docker's own networks. Pick another name, e.g. \`${args.name}-net\`.`);
   const subnet = args.subnet ? parseCidr(args.subnet) : undefined;
   if (subnet && hasHostBits(subnet)) {
@@ -72,11 +75,11 @@ export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
     throw new ValidationError(`Gateway ${args.gateway} is the network or broadcast address of ${args.subnet}. Type a host address, e.g. the first one after the network address.`);
   }
   // an answer only a manager with a leader can give: without one, the list would be this node's local view
-  await ctx.swarm.listNodes();
-  const networks = await ctx.swarm.listNetworks();
+  await ctx.swarm.nodes.list();
+  const networks = await ctx.swarm.networks.list();
   // swarm compares names without regard to case
   const clash = networks.find((n) => n.name.toLowerCase() === args.name.toLowerCase());
-  if (clash) throw new UserFacingError('CONFLICT', `A network named \`${args.name}\` already exists (${clash.driver}, ${clash.scope}). Pick another name; nothing was created.`);
+  if (clash) throw new UserFacingError('CONFLICT', `A network named ${code(clash.name)} already exists (${clash.driver}, ${clash.scope}). Pick another name; nothing was created.`);
   if (subnet) {
     for (const n of networks) {
       const overlap = n.subnets.find((s) => {
@@ -95,7 +98,7 @@ export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
   const encrypted = Boolean(args.encrypted);
   const parts: ReplyPart[] = [];
   if (encrypted) {
-    const windows = (await ctx.swarm.listNodes()).filter((n) => n.os.toLowerCase() === 'windows');
+    const windows = (await ctx.swarm.nodes.list()).filter((n) => n.os.toLowerCase() === 'windows');
     if (windows.length) {
       parts.push({
         kind: 'list',
@@ -106,21 +109,17 @@ export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
     }
   }
   const description = [
-    `overlay driver, swarm scope`,
+    `Overlay driver, swarm scope`,
     attachable ? 'attachable' : 'not attachable',
     encrypted ? 'encrypted (IPsec between hosts)' : 'not encrypted',
     args.subnet ? `subnet ${args.subnet}${args.gateway ? `, gateway ${args.gateway}` : ''}` : 'subnet chosen by Docker',
-  ].join('; ');
-  if (ctx.dryRun) {
-    return reply(`Dry run: would create overlay ${args.name}`, 'info', [
-      { kind: 'text', text: `Would create \`${args.name}\` in \`${ctx.cluster}\`: ${description}. Nothing was created.` },
-      ...parts,
-    ]);
-  }
-  if (!(await ctx.swarm.claimOperation({ key: `overlay-${ctx.requestId}`, attempt: ctx.attempt, description: `create ${args.name} by ${ctx.user}` }))) {
-    return reply(`Request ${ctx.requestId} was already carried out`, 'info', [{ kind: 'text', text: 'This request was delivered twice; the network was created once.' }]);
-  }
-  const net = await ctx.swarm.createOverlay({
+  ].join('; ') + '.';
+  return { summary: `create overlay ${code(args.name)} in ${code(ctx.cluster)}`, details: [{ kind: 'text', text: description }, ...parts], data: { attachable, encrypted, warnings: parts } };
+  },
+
+  async apply(ctx, args, plan) {
+  const { attachable, encrypted, warnings: parts } = plan.data;
+  const net = await ctx.swarm.networks.createOverlay({
     name: args.name,
     attachable,
     encrypted,
@@ -142,25 +141,31 @@ export const overlayCreate: Action<CreateArgs> = async (ctx, args) => {
     ...parts,
     { kind: 'context', text: `Check it end to end with \`/swarm overlay check ${net.name}\`.` },
   ]);
+  },
 };
 
-export const overlayRm: Action<{ name: string }> = async (ctx, args) => {
-  await ctx.swarm.listNodes();
-  const net = await findOverlay(ctx.swarm, args.name);
-  if (net.ingress || PREDEFINED.has(net.name)) {
-    throw new ValidationError(`\`${net.name}\` is Docker's routing-mesh network; swarm-ops does not remove it.`);
-  }
-  const usage = await ctx.swarm.networkUsage(net.id);
-  if (usage.services.length || usage.containers) {
-    throw new UserFacingError(
-      'CONFLICT',
-      `\`${net.name}\` is in use` +
-        (usage.services.length ? ` by service${usage.services.length > 1 ? 's' : ''} ${usage.services.map((s) => `\`${s}\``).join(', ')}` : '') +
-        (usage.containers ? ` (${usage.containers} container${usage.containers > 1 ? 's' : ''})` : '') +
-        '. Remove or detach them first; nothing was removed.',
-    );
-  }
-  if (ctx.dryRun) return reply(`Dry run: would remove overlay ${net.name}`, 'info', [{ kind: 'text', text: `\`${net.name}\` is unused; would remove it. Nothing was removed.` }]);
-  await ctx.swarm.removeNetwork(net.id);
-  return reply(`Removed overlay ${net.name} from ${ctx.cluster}`, 'ok', [{ kind: 'text', text: `\`${net.name}\` (${net.id.slice(0, 12)}) is gone.` }]);
+export const overlayRm: ChangeAction<ArgsFor<'overlay rm'>, { net: SwarmNetwork }> = {
+  async plan(ctx, args) {
+    await ctx.swarm.nodes.list();
+    const net = await findOverlay(ctx.swarm, args.name);
+    if (net.ingress || PREDEFINED.has(net.name)) {
+      throw new ValidationError(`${code(net.name)} is Docker's routing-mesh network; swarm-ops does not remove it.`);
+    }
+    const usage = await ctx.swarm.networks.usage(net.id);
+    if (usage.services.length || usage.containers) {
+      throw new UserFacingError(
+        'CONFLICT',
+        `${code(net.name)} is in use` +
+          (usage.services.length ? ` by service${usage.services.length > 1 ? 's' : ''} ${usage.services.map(code).join(', ')}` : '') +
+          (usage.containers ? ` (${usage.containers} container${usage.containers > 1 ? 's' : ''})` : '') +
+          '. Remove or detach them first; nothing was removed.',
+      );
+    }
+    return { summary: `remove overlay ${code(net.name)} (${net.id.slice(0, 12)}) from ${code(ctx.cluster)}`, details: [{ kind: 'text', text: `${code(net.name)} is unused.` }], data: { net } };
+  },
+  async apply(ctx, _args, plan) {
+    const { net } = plan.data;
+    await ctx.swarm.networks.remove(net.id);
+    return reply(`Removed overlay ${net.name} from ${ctx.cluster}`, 'ok', [{ kind: 'text', text: `${code(net.name)} (${net.id.slice(0, 12)}) is gone.` }]);
+  },
 };

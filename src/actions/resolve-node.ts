@@ -1,3 +1,4 @@
+import { naturalCompare } from '../domain/natural-sort.js';
 import { didYouMean } from '../commands/parse.js';
 import { UserFacingError } from '../errors.js';
 import type { SwarmNode } from '../ports.js';
@@ -23,7 +24,7 @@ export function resolveNode(nodes: SwarmNode[], ref: string): SwarmNode {
   }
   const startsLike = nodes
     .filter((n) => n.hostname.toLowerCase().startsWith(ref.toLowerCase()))
-    .sort((a, b) => a.hostname.localeCompare(b.hostname));
+    .sort((a, b) => naturalCompare(a.hostname, b.hostname));
   if (startsLike.length > 1) {
     throw new UserFacingError(
       'AMBIGUOUS_NODE',

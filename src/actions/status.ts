@@ -1,8 +1,10 @@
+import { naturalCompare } from '../domain/natural-sort.js';
 import { SwarmError } from '../errors.js';
 import { assessQuorum, evenManagersAdvice, explainQuorum, type QuorumAssessment } from '../domain/quorum.js';
 import { reply, type Reply, type ReplyPart, type Tone } from '../domain/reply.js';
 import type { DaemonInfo, InfoProbe, SwarmNetwork, SwarmNode } from '../ports.js';
-import type { Action } from './types.js';
+import type { ArgsFor } from '../commands/registry.js';
+import type { ReadAction } from './types.js';
 
 const ZONE_LABELS = ['az', 'zone', 'topology.kubernetes.io/zone'];
 const EXPIRY_WARNING_DAYS = 30;
@@ -85,7 +87,7 @@ export function statusWarnings(input: {
 
 export function sortNodes(nodes: SwarmNode[]): SwarmNode[] {
   const rank = (n: SwarmNode) => (n.manager?.leader ? 0 : n.role === 'manager' ? 1 : n.state !== 'ready' ? 2 : 3);
-  return [...nodes].sort((a, b) => rank(a) - rank(b) || a.hostname.localeCompare(b.hostname));
+  return [...nodes].sort((a, b) => rank(a) - rank(b) || naturalCompare(a.hostname, b.hostname));
 }
 
 function countNodes(nodes: SwarmNode[]): string {
@@ -226,16 +228,18 @@ export function quorumLostStatus(cluster: string, probes: InfoProbe[]): Reply {
   return reply(`Swarm ${cluster}: quorum lost`, 'error', parts);
 }
 
-export const status: Action = async (ctx) => {
-  let nodes: SwarmNode[];
-  try {
-    nodes = await ctx.swarm.listNodes();
-  } catch (err) {
-    if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.probeManagers());
-    throw err;
-  }
-  const info = await ctx.swarm.info().catch(() => undefined);
-  const hasWindows = nodes.some((n) => n.os.toLowerCase() === 'windows');
-  const networks = hasWindows ? await ctx.swarm.listNetworks() : [];
-  return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now(), ctx.swarm.activeEndpoint);
+export const status: ReadAction<ArgsFor<'status'>> = {
+  async run(ctx) {
+    let nodes: SwarmNode[];
+    try {
+      nodes = await ctx.swarm.nodes.list();
+    } catch (err) {
+      if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.nodes.probeManagers());
+      throw err;
+    }
+    const info = await ctx.swarm.nodes.info().catch(() => undefined);
+    const hasWindows = nodes.some((n) => n.os.toLowerCase() === 'windows');
+    const networks = hasWindows ? await ctx.swarm.networks.list() : [];
+    return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now(), ctx.swarm.activeEndpoint);
+  },
 };

@@ -1,20 +1,51 @@
 import type { Policy } from '../config/policy.js';
-import type { Reply } from '../domain/reply.js';
-import type { Clock, SwarmPort } from '../ports.js';
+import type { Reply, ReplyPart } from '../domain/reply.js';
+import type { AuditHistory, Clock, Swarm, SwarmReader } from '../ports.js';
 
-/** What every action gets: the swarm it acts on and who asked, nothing else. */
-export interface ActionContext {
-  swarm: SwarmPort;
+/** What every action gets: the swarm it looks at and who asked, nothing else. */
+export interface ReadContext {
+  /** read-only, at compile time and at run time */
+  swarm: SwarmReader;
   policy: Policy;
   cluster: string;
   user: string;
   requestId: string;
-  /** this delivery of the job (fresh per worker invocation): tells a repeated delivery from our own retried write */
-  attempt: string;
-  dryRun: boolean;
   clock: Clock;
-  /** set when a second person approved this (manager-level) change */
+  history: AuditHistory;
+  /** a phase worth showing while a long action runs ("probe running on 7 of 12 nodes") */
+  progress: (text: string) => void;
+}
+
+/** What `apply` gets: the swarm with its write methods, and who approved, when a second person did. */
+export interface ChangeContext extends Omit<ReadContext, 'swarm'> {
+  swarm: Swarm;
   approval?: { approver: string };
 }
 
-export type Action<A = Record<string, unknown>> = (ctx: ActionContext, args: A) => Promise<Reply>;
+/**
+ * What a change would do, worked out from reads only. The worker shows it
+ * for --dry-run and in an approval request, and hands `data` to `apply`.
+ */
+export interface Plan<D = unknown> {
+  /** "join lab-n4 to lab as a manager": follows "would" and "asks to" */
+  summary: string;
+  /** the arithmetic, warnings, what exactly is sent */
+  details: ReplyPart[];
+  data: D;
+  /** nothing to do (already as asked): this is the answer; no approval is asked, nothing applied */
+  done?: Reply;
+  /**
+   * What the approver saw and the change is bound to (a node ID, an engine ID,
+   * a certificate fingerprint). Checked again by re-planning just before apply.
+   */
+  binding?: Record<string, string>;
+}
+
+export interface ReadAction<A> {
+  run(ctx: ReadContext, args: A): Promise<Reply>;
+}
+
+export interface ChangeAction<A, D = unknown> {
+  plan(ctx: ReadContext, args: A): Promise<Plan<D>>;
+  apply(ctx: ChangeContext, args: A, plan: Plan<D>): Promise<Reply>;
+}

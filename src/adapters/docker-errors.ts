@@ -45,3 +45,19 @@ export function describeFailure(kind: EndpointFailure, err: unknown): string {
   if (kind === 'unreachable') return e?.code ?? dockerMessage(err);
   return dockerMessage(err);
 }
+
+/** The HTTP status of Docker's answer; undefined when the failure happened before any answer. */
+export const statusOf = (err: unknown): number | undefined => {
+  const s = (err as DockerErrorLike)?.statusCode;
+  return typeof s === 'number' ? s : undefined;
+};
+
+/** swarmkit refuses a write made against a stale object version: re-read and retry. */
+export const isOutOfSequence = (err: unknown) => /update out of sequence/i.test(dockerMessage(err));
+
+/**
+ * A failure after the request may have left: a time-out, a reset or a hang-up
+ * means the daemon may have acted on it, so it must not be sent elsewhere blindly.
+ */
+export const mayHaveArrived = (err: unknown) =>
+  isTimeout(err) || /deadline|ECONNRESET|socket hang up/i.test(`${(err as DockerErrorLike)?.code ?? ''} ${dockerMessage(err)}`);

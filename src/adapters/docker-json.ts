@@ -31,8 +31,6 @@ export interface DockerSwarmSpec {
   JoinTokens?: { Worker?: string; Manager?: string };
 }
 
-// dockerode's typings omit the options argument of info(), which carries the abort signal
-
 export interface DockerNode {
   ID: string;
   Version?: { Index?: number };
@@ -54,6 +52,7 @@ export function toSwarmNode(n: DockerNode): SwarmNode {
     engineVersion: n.Description?.Engine?.EngineVersion ?? 'unknown',
     os: n.Description?.Platform?.OS ?? 'unknown',
     labels: { ...(n.Description?.Engine?.Labels ?? {}), ...(n.Spec?.Labels ?? {}) },
+    nodeLabels: { ...(n.Spec?.Labels ?? {}) },
     ...(n.ManagerStatus
       ? {
           manager: {
@@ -68,7 +67,11 @@ export function toSwarmNode(n: DockerNode): SwarmNode {
 }
 
 export interface DockerInfo {
+  ID?: string;
   Name?: string;
+  ServerVersion?: string;
+  OSType?: string;
+  SystemTime?: string;
   Swarm?: {
     NodeID?: string;
     LocalNodeState?: string;
@@ -90,21 +93,33 @@ function certExpiry(pem: string | undefined): Date | undefined {
   }
 }
 
-export function toDaemonInfo(endpoint: string, raw: DockerInfo, apiCertExpiresAt?: Date): DaemonInfo {
+function timeOf(text: string | undefined): Date | undefined {
+  const t = text ? Date.parse(text) : NaN;
+  return Number.isNaN(t) ? undefined : new Date(t);
+}
+
+/** `tls`: the daemon's own certificate, as seen on the connection that read `raw` */
+export function toDaemonInfo(endpoint: string, raw: DockerInfo, tls: { expiresAt?: Date; fingerprint?: string } = {}): DaemonInfo {
   const s = raw.Swarm ?? {};
   const caExpiresAt = certExpiry(s.Cluster?.TLSInfo?.TrustRoot);
+  const systemTime = timeOf(raw.SystemTime);
   return {
     endpoint,
     name: raw.Name ?? '',
     nodeId: s.NodeID ?? '',
+    engineId: raw.ID ?? '',
+    engineVersion: raw.ServerVersion ?? 'unknown',
+    os: raw.OSType ?? 'unknown',
     localState: s.LocalNodeState ?? 'inactive',
     controlAvailable: Boolean(s.ControlAvailable),
     error: redactSecrets(s.Error ?? ''),
     managers: s.Managers ?? 0,
     nodes: s.Nodes ?? 0,
     remoteManagers: (s.RemoteManagers ?? []).map((m) => ({ nodeId: m.NodeID, addr: m.Addr })),
+    ...(systemTime ? { systemTime } : {}),
     ...(caExpiresAt ? { caExpiresAt } : {}),
-    ...(apiCertExpiresAt ? { apiCertExpiresAt } : {}),
+    ...(tls.expiresAt ? { apiCertExpiresAt: tls.expiresAt } : {}),
+    ...(tls.fingerprint ? { apiCertFingerprint: tls.fingerprint } : {}),
   };
 }
 

@@ -1,29 +1,51 @@
-import { GetParametersByPathCommand, GetParametersCommand, type Parameter, type SSMClient } from '@aws-sdk/client-ssm';
-import { ConfigError, UnknownClusterError } from '../errors.js';
+import { GetParameterError } from '@aws-lambda-powertools/parameters';
+import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
+import type { SSMGetParametersByNameFromCacheOutputType, SSMGetParametersByNameOptions } from '@aws-lambda-powertools/parameters/ssm/types';
+import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
 import { parsePolicy, type Policy } from '../config/policy.js';
+import { ConfigError, UnknownClusterError } from '../errors.js';
 import type { ClusterCredentials, Clock, CredentialStore, PolicyStore, SlackSecrets } from '../ports.js';
 
-const MAX_NAMES_PER_CALL = 10;
-
-interface Entry<T> {
-  value: T;
-  expires: number;
-}
+type ByNameOptions = SSMGetParametersByNameOptions & { forceFetch?: boolean };
 
 /**
- * Reads the contract's parameter layout under SSM_PREFIX in as few calls as
- * SSM allows (GetParameters with up to 10 names, GetParametersByPath for a
- * cluster) and keeps the values for a bounded time in the warm container.
+ * Powertools' provider, honouring `forceFetch` per name in
+ * `getParametersByName` as its documentation says (2.35 looks only at its
+ * cache there). Batching by 10, paging, decryption and the cache stay Powertools'.
+ */
+class Provider extends SSMProvider {
+  protected override getParametersByNameFromCache(parameters: Record<string, ByNameOptions>): SSMGetParametersByNameFromCacheOutputType {
+    const entries = Object.entries(parameters);
+    const { cached, toFetch } = super.getParametersByNameFromCache(Object.fromEntries(entries.filter(([, o]) => !o.forceFetch)));
+    return { cached, toFetch: { ...toFetch, ...Object.fromEntries(entries.filter(([, o]) => o.forceFetch)) } };
+  }
+}
+
+const CLUSTER_KEYS = ['endpoints', 'ca', 'cert', 'key'] as const;
+
+/**
+ * Reads the contract's parameter layout under SSM_PREFIX through Powertools
+ * Parameters, in as few calls as SSM allows (GetParameters with up to 10
+ * names, GetParametersByPath for a cluster), and keeps the values for
+ * `ttlMs` (60 s) in the warm container.
+ *
+ * `clock` decides when a value is too old: an older one is fetched again
+ * (forceFetch) whatever Powertools' own cache, which runs on the wall clock,
+ * would say.
  */
 export class SsmParameters implements CredentialStore, PolicyStore {
-  private readonly values = new Map<string, Entry<string>>();
-  private readonly clusters = new Map<string, Entry<ClusterCredentials>>();
-  private readonly clock: Clock;
-  private readonly ttlMs: number;
-  /** SSM calls made, for the benchmark and the tests that count them */
+  /** SSM calls made (every command sent through the client, pages included), for the benchmark and the tests that count them */
   calls = 0;
 
+  private readonly provider: Provider;
+  private readonly clock: Clock;
+  private readonly ttlMs: number;
   private readonly staleOnError: boolean;
+  /** when each name (full) or cluster path was last fetched from SSM, by `clock` */
+  private readonly fetchedAt = new Map<string, number>();
+  /** the last value of each name (relative), for `staleOnError` */
+  private readonly last = new Map<string, string>();
+  private parsed?: { raw: string; policy?: Policy; error?: ConfigError };
 
   constructor(
     private readonly ssm: SSMClient,
@@ -34,10 +56,28 @@ export class SsmParameters implements CredentialStore, PolicyStore {
     this.clock = opts.clock ?? { now: () => new Date() };
     // the ingress would rather answer with a minute-old policy than not answer within Slack's 3 s
     this.staleOnError = opts.staleOnError ?? false;
+    ssm.middlewareStack.add(
+      (next) => async (args) => {
+        this.calls++;
+        return next(args);
+      },
+      { step: 'initialize' },
+    );
+    this.provider = new Provider({ awsSdkV3Client: ssm });
   }
 
-  private fresh<T>(e: Entry<T> | undefined): e is Entry<T> {
-    return e !== undefined && e.expires > this.clock.now().getTime();
+  private full(name: string): string {
+    return `${this.prefix}/${name}`;
+  }
+
+  /** Powertools keeps values at least as long as we do (it counts whole seconds) */
+  private get maxAge(): number {
+    return Math.ceil(this.ttlMs / 1000);
+  }
+
+  private fresh(key: string): boolean {
+    const at = this.fetchedAt.get(key);
+    return at !== undefined && at + this.ttlMs > this.clock.now().getTime();
   }
 
   /** Values of parameters named relative to the prefix; those not cached are fetched together. */
@@ -45,30 +85,38 @@ export class SsmParameters implements CredentialStore, PolicyStore {
     try {
       return await this.fetch(names);
     } catch (err) {
-      if (this.staleOnError && names.every((n) => this.values.has(n))) {
-        return Object.fromEntries(names.map((n) => [n, this.values.get(n)!.value]));
+      if (this.staleOnError && names.every((n) => this.last.has(n))) {
+        return Object.fromEntries(names.map((n) => [n, this.last.get(n)!]));
       }
       throw err;
     }
   }
 
   private async fetch(names: string[]): Promise<Record<string, string>> {
-    const missing = names.filter((n) => !this.fresh(this.values.get(n)));
-    for (let i = 0; i < missing.length; i += MAX_NAMES_PER_CALL) {
-      const batch = missing.slice(i, i + MAX_NAMES_PER_CALL);
-      this.calls++;
-      const out = await this.ssm.send(
-        new GetParametersCommand({ Names: batch.map((n) => `${this.prefix}/${n}`), WithDecryption: true }),
-      );
-      if (out.InvalidParameters?.length) {
-        throw new ConfigError(`SSM parameter(s) missing: ${out.InvalidParameters.join(', ')}`);
-      }
-      const expires = this.clock.now().getTime() + this.ttlMs;
-      for (const p of out.Parameters ?? []) {
-        this.values.set(p.Name!.slice(this.prefix.length + 1), { value: p.Value ?? '', expires });
-      }
+    const now = this.clock.now().getTime();
+    const request: Record<string, ByNameOptions> = {};
+    for (const n of names) request[this.full(n)] = { forceFetch: !this.fresh(this.full(n)) };
+    let out: Record<string, unknown> & { _errors?: string[] };
+    try {
+      out = await this.provider.getParametersByName(request, { decrypt: true, maxAge: this.maxAge, throwOnError: false });
+    } catch (err) {
+      throw ssmFailure(err, Object.keys(request), 'read');
     }
-    return Object.fromEntries(names.map((n) => [n, this.values.get(n)!.value]));
+    const missing = out._errors ?? [];
+    if (missing.length) {
+      throw new ConfigError(
+        `SSM parameter${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist. ` +
+          `Create ${missing.length > 1 ? 'them' : 'it'} (see "SSM Parameter Store layout" in the README), or check SSM_PREFIX (${this.prefix}).`,
+      );
+    }
+    const values: Record<string, string> = {};
+    for (const n of names) {
+      const full = this.full(n);
+      values[n] = String(out[full] ?? '');
+      this.last.set(n, values[n]);
+      if (request[full]!.forceFetch) this.fetchedAt.set(full, now);
+    }
+    return values;
   }
 
   async slackSecrets(): Promise<SlackSecrets> {
@@ -77,48 +125,97 @@ export class SsmParameters implements CredentialStore, PolicyStore {
     return { signingSecret: v['slack/signing-secret']!, botToken: v['slack/bot-token']!, botUserId: v['slack/bot-user-id']! };
   }
 
-  private parsed?: { raw: string; policy: Policy };
-
   async policy(): Promise<Policy> {
     const raw = (await this.get(['policy']))['policy']!;
-    // parsed once per value, not once per request
-    if (this.parsed?.raw !== raw) this.parsed = { raw, policy: parsePolicy(raw) };
-    return this.parsed.policy;
+    // parsed once per value, not once per request (a bad value too)
+    if (this.parsed?.raw !== raw) {
+      try {
+        this.parsed = { raw, policy: parsePolicy(raw) };
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const what = err.message.replace(/\.\s*$/, '');
+        this.parsed = {
+          raw,
+          error: new ConfigError(`${what} (SSM parameter ${this.full('policy')}). Fix that parameter's JSON; the README's "Policy" section shows the schema.`, { cause: err }),
+        };
+      }
+    }
+    if (this.parsed.error) throw this.parsed.error;
+    return this.parsed.policy!;
   }
 
   async clusterCredentials(cluster: string): Promise<ClusterCredentials> {
-    const cached = this.clusters.get(cluster);
-    if (this.fresh(cached)) return cached.value;
-    const path = `${this.prefix}/clusters/${cluster}/`;
-    const params: Parameter[] = [];
-    let token: string | undefined;
-    do {
-      this.calls++;
-      const out = await this.ssm.send(
-        new GetParametersByPathCommand({ Path: path, Recursive: true, WithDecryption: true, NextToken: token }),
-      );
-      params.push(...(out.Parameters ?? []));
-      token = out.NextToken; // a page may be empty and still carry a token
-    } while (token);
-    const byName = Object.fromEntries(params.map((p) => [p.Name!.slice(path.length), p.Value ?? '']));
-    if (!params.length) {
+    const path = this.full(`clusters/${cluster}`);
+    const forceFetch = !this.fresh(path);
+    const now = this.clock.now().getTime();
+    let byName: Record<string, string>;
+    try {
+      byName = (await this.provider.getMultiple(path, { recursive: true, decrypt: true, maxAge: this.maxAge, forceFetch })) ?? {};
+    } catch (err) {
+      throw ssmFailure(err, [`${path}/*`], 'read');
+    }
+    if (!Object.keys(byName).length) {
       throw new UnknownClusterError(
-        `Cluster \`${cluster}\` has no credentials in SSM under \`${path}\`. An operator must add its endpoints, ca, cert and key.`,
+        `Cluster \`${cluster}\` has no credentials in SSM under \`${path}/\`. An operator must add its endpoints, ca, cert and key.`,
       );
     }
-    const missing = ['endpoints', 'ca', 'cert', 'key'].filter((k) => !byName[k]);
-    if (missing.length) throw new ConfigError(`Cluster ${cluster} is missing SSM parameter(s): ${missing.map((m) => path + m).join(', ')}`);
-    const value: ClusterCredentials = {
+    const missing = CLUSTER_KEYS.filter((k) => !byName[k]);
+    if (missing.length) {
+      throw new ConfigError(
+        `Cluster ${cluster} is missing SSM parameter(s): ${missing.map((m) => `${path}/${m}`).join(', ')}. ` +
+          'Add them (endpoints as a StringList, ca, cert and key as SecureStrings).',
+      );
+    }
+    if (forceFetch) this.fetchedAt.set(path, now);
+    return {
       endpoints: byName['endpoints']!.split(',').map((s) => s.trim()).filter(Boolean),
       ca: byName['ca']!,
       cert: byName['cert']!,
       key: byName['key']!,
     };
-    this.clusters.set(cluster, { value, expires: this.clock.now().getTime() + this.ttlMs });
-    return value;
   }
 
+  /** After a TLS failure: the next read of this cluster goes to SSM, once. */
   invalidate(cluster: string): void {
-    this.clusters.delete(cluster);
+    this.fetchedAt.delete(this.full(`clusters/${cluster}`));
   }
+
+  /** Writes a SecureString named relative to the prefix (e.g. `clusters/prod/unlock-key`), replacing any value. */
+  async putSecureString(name: string, value: string): Promise<void> {
+    const full = this.full(name);
+    try {
+      await this.ssm.send(new PutParameterCommand({ Name: full, Value: value, Type: 'SecureString', Overwrite: true }));
+    } catch (err) {
+      throw ssmFailure(err, [full], 'write');
+    }
+    // a later read of this name must see the new value
+    this.fetchedAt.delete(full);
+  }
+}
+
+/** An SSM failure as a ConfigError that names the parameters and says what to do; the SDK error stays as `cause`. */
+function ssmFailure(err: unknown, names: string[], op: 'read' | 'write'): ConfigError {
+  const cause = err instanceof GetParameterError && err.cause !== undefined ? err.cause : err;
+  const code = cause instanceof Error ? cause.name : 'Error';
+  const what = `${names.length > 1 ? 'SSM parameters' : 'SSM parameter'} ${names.join(', ')}`;
+  const verb = op === 'read' ? 'read' : 'write';
+  if (/Throttl|TooManyUpdates|RateExceeded/i.test(code)) {
+    return new ConfigError(
+      `SSM is throttling requests (${code}), so ${what} could not be ${verb === 'read' ? 'read' : 'written'}. ` +
+        'Try again in a moment; Parameter Store shares 40 TPS per account and region by default (raise it with "higher throughput" if this keeps happening).',
+      { cause },
+    );
+  }
+  if (/AccessDenied|KMS|Unauthorized|Forbidden/i.test(code)) {
+    const permission = op === 'read' ? 'ssm:GetParameters and ssm:GetParametersByPath' : 'ssm:PutParameter';
+    return new ConfigError(
+      `Access denied to ${what} (${code}). Give this function's role ${permission} on it and kms:${op === 'read' ? 'Decrypt' : 'Encrypt'} on its key.`,
+      { cause },
+    );
+  }
+  const detail = cause instanceof Error ? cause.message.split('\n')[0]!.slice(0, 200) : String(cause).slice(0, 200);
+  return new ConfigError(
+    `Could not ${verb} ${what} (${code}: ${detail}). Check that SSM is reachable from this function (VPC endpoint or NAT; AWS_ENDPOINT_URL_SSM in tests).`,
+    { cause },
+  );
 }

@@ -1,63 +1,51 @@
 import { randomUUID } from 'node:crypto';
-import { knownClusters } from '../config/policy.js';
 import { reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
-import type { ChatPort } from '../ports.js';
+import { code } from '../render/escape.js';
 import type { SwarmJobDeps } from './deps.js';
-import { renderBlockKit } from '../render/block-kit.js';
 
-export interface SweepDeps extends SwarmJobDeps {
-  chat: ChatPort;
-}
+export type SweepDeps = Pick<SwarmJobDeps, 'policies' | 'pending' | 'claims' | 'chat' | 'audit' | 'log' | 'clock'>;
 
 /**
  * Closes approval requests nobody answered: their buttons are replaced with
  * "Expired" and the expiry is audited, once (the same claim as a decision,
- * so a click at the same moment and the sweep can't both close it).
+ * so a click at the same moment and the sweep can't both close it). The
+ * requests come from the table by a query on their expiry: no swarm is
+ * asked, so a swarm without a leader doesn't keep a request open.
  */
 export function createApprovalSweep(deps: SweepDeps) {
-  return async (): Promise<Array<{ cluster: string; expired: string[]; error?: string }>> => {
+  return async (): Promise<{ expired: string[] }> => {
     const policy = await deps.policies.policy();
     const attempt = randomUUID();
     const now = deps.clock.now();
-    const results: Array<{ cluster: string; expired: string[]; error?: string }> = [];
-    for (const cluster of knownClusters(policy)) {
-      const expired: string[] = [];
+    const expired: string[] = [];
+    for (const p of await deps.pending.due(now)) {
       try {
-        const swarm = deps.swarmFor(await deps.credentials.clusterCredentials(cluster));
-        for (const p of await swarm.pendingApprovals()) {
-          // two cluster names may lead to one swarm: each record is closed under its own name only
-          if (p.cluster !== cluster || p.exp > now.getTime()) continue;
-          if (await swarm.claimOperation({ key: `decision-${p.id}`, attempt, description: 'expired unanswered' })) {
-            const at = `${new Date(p.exp).toISOString().slice(11, 16)} UTC`;
-            await deps.chat
-              .update(
-                p.channel,
-                p.ts,
-                renderBlockKit(
-                  reply('Expired', 'warn', [
-                    { kind: 'text', text: `\`/swarm ${p.text}\` on \`${p.cluster}\`, requested by <@${p.requester}>.` },
-                    { kind: 'text', text: `Nobody decided before ${at}; nothing was done. Run the command again to ask anew.` },
-                    { kind: 'context', text: `Request \`${p.id}\`` },
-                  ]),
-                ),
-              )
-              .catch((err) => deps.log.error('could not update an expired approval message', { requestId: p.id, error: describeError(err) }));
-            await deps.audit.record(
-              { requestId: p.id, at: now.toISOString(), user: p.requester, command: p.text, cluster: p.cluster, outcome: 'expired', detail: `Expired unanswered at ${at}; nothing was done.` },
-              policy.auditChannel,
-            );
-            expired.push(p.id);
-          }
-          await swarm.forgetPending(p.id);
+        if (await deps.claims.claim(`decision#${p.id}`, attempt, { note: 'expired unanswered' })) {
+          const at = `${new Date(p.exp).toISOString().slice(11, 16)} UTC`;
+          await deps.chat
+            .update(
+              p.channel,
+              p.ts,
+              reply('Expired', 'warn', [
+                { kind: 'text', text: `${code(`/swarm ${p.text}`)} on ${code(p.cluster)}, requested by <@${p.requester}>.` },
+                { kind: 'text', text: `Nobody decided before ${at}; nothing was done. Run the command again to ask anew.` },
+                { kind: 'context', text: `Request \`${p.id}\`` },
+              ]),
+            )
+            .catch((err) => deps.log.error('could not update an expired approval message', { requestId: p.id, error: describeError(err) }));
+          await deps.audit.record(
+            { requestId: p.id, at: now.toISOString(), user: p.requester, command: p.text, cluster: p.cluster, outcome: 'expired', detail: `Expired unanswered at ${at}; nothing was done.` },
+            policy,
+          );
+          expired.push(p.id);
         }
-        results.push({ cluster, expired });
+        await deps.pending.forget(p.id);
       } catch (err) {
-        // one cluster out of reach (no quorum, no credentials) doesn't stop the others
-        deps.log.warn('approval sweep skipped a cluster', { cluster, error: describeError(err) });
-        results.push({ cluster, expired, error: describeError(err).message });
+        // one request that can't be closed now is tried again on the next run
+        deps.log.warn('approval sweep could not close a request', { requestId: p.id, error: describeError(err) });
       }
     }
-    return results;
+    return { expired };
   };
 }

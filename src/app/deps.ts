@@ -1,13 +1,22 @@
 import type { Audit } from '../audit.js';
 import type { Log } from '../log.js';
-import type { Clock, ClusterCredentials, CredentialStore, PolicyStore, SwarmPort } from '../ports.js';
+import type { AuditHistory, ChatPort, Claims, Clock, ClusterCredentials, CredentialStore, PendingApprovals, PolicyStore, Swarm } from '../ports.js';
 
-/** What every job that works on a swarm needs: the worker, the scheduled rotation and the approval sweep. */
+/** What every job that works on a swarm needs: the worker, the scheduled functions (rotate, sweep, watch). */
 export interface SwarmJobDeps {
   policies: PolicyStore;
   credentials: CredentialStore;
-  swarmFor: (creds: ClusterCredentials) => SwarmPort;
+  swarmFor: (creds: ClusterCredentials) => Swarm;
   audit: Audit;
   log: Log;
   clock: Clock;
+  chat: ChatPort;
+  /** the bot's own table: decisions, scheduled ticks, probes */
+  claims: Claims;
+  pending: PendingApprovals;
+  history: AuditHistory;
 }
+
+/** The swarm of a named cluster, with its credentials from SSM. */
+export const swarmOf = (deps: Pick<SwarmJobDeps, 'credentials' | 'swarmFor'>) => async (cluster: string) =>
+  deps.swarmFor(await deps.credentials.clusterCredentials(cluster));

@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { App, AwsLambdaReceiver, LogLevel, type BlockAction, type BlockElementAction } from '@slack/bolt';
+import { App, AwsLambdaReceiver, LogLevel, type BlockAction, type BlockElementAction, type Logger } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
+import { signJob } from '../domain/job-signature.js';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { parseCommand } from '../commands/parse.js';
-import { requireRole, resolveCluster } from '../config/policy.js';
+import { authorize, resolveCluster } from '../config/policy.js';
 import { describeError, isUserFacing, PermissionError } from '../errors.js';
 import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
@@ -16,6 +17,8 @@ export interface IngressDeps {
   log: Log;
   clock: Clock;
   newRequestId?: () => string;
+  /** Bolt's own log lines, in our JSON format */
+  boltLogger?: Logger;
 }
 
 export type SlackHandler = (event: AwsEvent, context: unknown) => Promise<AwsResponse>;
@@ -26,6 +29,7 @@ interface SlashCommand {
   text: string;
   user_id: string;
   channel_id: string;
+  team_id?: string;
   response_url: string;
 }
 
@@ -43,8 +47,10 @@ export async function acceptCommand(deps: IngressDeps, command: SlashCommand): P
     const parsed = parseCommand(text);
     commandName = parsed.name;
     const policy = await deps.policies.policy();
+    // an unknown or malformed --cluster is a usage error: refused before anything is audited
+    const cluster = resolveCluster(policy, command.channel_id, parsed.args.cluster);
     try {
-      requireRole(policy, command.user_id, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
+      authorize(policy, { user: command.user_id, channel: command.channel_id, team: command.team_id }, cluster, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
     } catch (err) {
       if (err instanceof PermissionError) {
         const audit: AuditJob = {
@@ -54,15 +60,16 @@ export async function acceptCommand(deps: IngressDeps, command: SlashCommand): P
             at: deps.clock.now().toISOString(),
             user: command.user_id,
             command: text.slice(0, 200),
+            cluster,
             outcome: 'refused',
-            detail: `Refused: lacks the ${parsed.spec.role} role.`,
+            detail: `Refused at the ingress: ${err.message}`.slice(0, 2000),
           },
+          issuedAt: deps.clock.now().toISOString(),
         };
         await deps.queue.enqueue(audit).catch((e) => deps.log.error('audit hand-off failed', { requestId, error: describeError(e) }));
       }
       throw err;
     }
-    const cluster = resolveCluster(policy, command.channel_id, parsed.args.cluster);
     const job: CommandJob = {
       kind: 'command',
       requestId,
@@ -71,6 +78,7 @@ export async function acceptCommand(deps: IngressDeps, command: SlashCommand): P
       cluster,
       user: command.user_id,
       channel: command.channel_id,
+      ...(command.team_id ? { team: command.team_id } : {}),
       responseUrl: command.response_url,
       issuedAt: deps.clock.now().toISOString(),
     };
@@ -118,7 +126,9 @@ export async function acceptDecision(deps: IngressDeps, body: BlockAction, actio
     user: body.user.id,
     channel: String(channel),
     messageTs: String(messageTs),
+    ...(body.user.team_id ? { team: body.user.team_id } : {}),
     responseUrl: body.response_url,
+    issuedAt: deps.clock.now().toISOString(),
   };
   try {
     await deps.queue.enqueue(job);
@@ -135,16 +145,19 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
 
   async function build(): Promise<SlackHandler> {
     const { signingSecret, botToken, botUserId } = await deps.secrets();
-    const receiver = new AwsLambdaReceiver({ signingSecret, logLevel: LogLevel.WARN });
+    // every job leaves signed: the worker runs nothing else
+    const signed: IngressDeps = { ...deps, queue: { enqueue: (job) => deps.queue.enqueue(signJob(job, signingSecret)) } };
+    const logger = deps.boltLogger;
+    const receiver = new AwsLambdaReceiver({ signingSecret, logLevel: LogLevel.WARN, ...(logger ? { logger } : {}) });
     // authorize with the stored bot user id, so no auth.test call is made on a cold start
-    const app = new App({ receiver, authorize: async () => ({ botToken, botUserId }), logLevel: LogLevel.WARN });
+    const app = new App({ receiver, authorize: async () => ({ botToken, botUserId }), logLevel: LogLevel.WARN, ...(logger ? { logger } : {}) });
     // `/swarm`, or a per-stage name such as `/swarm-staging`
     app.command(/^\/swarm(-[a-z0-9-]+)?$/, async ({ command, ack }) => {
-      await ack(await acceptCommand(deps, command));
+      await ack(await acceptCommand(signed, command));
     });
     app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`) }, async ({ ack, body, action }) => {
       await ack();
-      await acceptDecision(deps, body, action);
+      await acceptDecision(signed, body, action);
     });
     return receiver.toHandler() as SlackHandler;
   }

@@ -6,7 +6,7 @@ import type { SwarmJobDeps } from './deps.js';
 /** The EventBridge scheduled event, reduced to what keys a run. */
 const ScheduledEvent = z.object({ id: z.string().min(1).optional(), time: z.string().optional() }).passthrough();
 
-export type RotationDeps = SwarmJobDeps;
+export type RotationDeps = Pick<SwarmJobDeps, 'policies' | 'credentials' | 'swarmFor' | 'claims' | 'audit' | 'log' | 'clock'>;
 
 export interface RotationResult {
   cluster: string;
@@ -32,13 +32,13 @@ export function createScheduledRotation(deps: RotationDeps) {
       const command = `rotate ${settings.rotate.join('+')} (scheduled)`;
       let result: RotationResult;
       try {
-        const swarm = deps.swarmFor(await deps.credentials.clusterCredentials(cluster));
-        // EventBridge may deliver one schedule tick twice; the swarm remembers the tick's id
-        if (!(await swarm.claimOperation({ key: `sched-${cluster}-${event.id}`, attempt, description: command }))) {
+        // EventBridge may deliver one schedule tick twice; the table remembers the tick's id
+        if (!(await deps.claims.claim(`sched#${cluster}#${event.id}`, attempt, { ttlSeconds: 7 * 86_400, note: command }))) {
           result = { cluster, outcome: 'skipped', detail: `Schedule event ${event.id} was already handled.` };
           deps.log.info('scheduled rotation already done for this tick', { cluster, tick: event.id });
         } else {
-          const { rotated } = await swarm.rotateJoinTokens(settings.rotate);
+          const swarm = deps.swarmFor(await deps.credentials.clusterCredentials(cluster));
+          const { rotated } = await swarm.tokens.rotate(settings.rotate);
           result = { cluster, outcome: 'succeeded', detail: `Rotated the ${rotated.join(' and ') || 'no'} join token(s).` };
         }
       } catch (err) {
@@ -66,7 +66,7 @@ export function createScheduledRotation(deps: RotationDeps) {
             detail: result.detail,
             durationMs: Date.now() - started,
           },
-          policy.auditChannel,
+          policy,
         );
       }
     }

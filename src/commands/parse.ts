@@ -67,9 +67,6 @@ function findSpec(tokens: string[]): { spec: CommandSpec; rest: string[] } {
   );
 }
 
-/** `topic?` and `...topic?` name the positional `topic` */
-const positionalName = (p: string) => p.replace(/^\.\.\./, '').replace(/\?$/, '');
-
 function usage(spec: CommandSpec): string {
   return `Usage: \`${spec.usage}\``;
 }
@@ -90,8 +87,7 @@ export function parseCommand(text: string): ParsedCommand {
   if (tokens.length === 0) return parseCommand('help');
   const { spec, rest } = findSpec(tokens);
 
-  const flagTypes: Record<string, 'boolean' | 'string'> = { ...spec.flags, cluster: 'string' };
-  if (spec.mutating) flagTypes['dry-run'] = 'boolean';
+  const flagTypes = spec.flags;
 
   const raw: Record<string, unknown> = {};
   const positionals: string[] = [];
@@ -122,13 +118,13 @@ export function parseCommand(text: string): ParsedCommand {
     }
   }
 
-  const required = spec.positionals.filter((p) => !p.endsWith('?')).map(positionalName);
+  const required = spec.positionals.filter((p) => !p.def.schema.isOptional());
   if (positionals.length < required.length) {
-    throw new UsageError(`\`${spec.name}\` needs ${required.map((p) => `<${p}>`).join(' ')}. ${usage(spec)}`);
+    throw new UsageError(`\`${spec.name}\` needs ${required.map((p) => `<${p.def.label}>`).join(' ')}. ${usage(spec)}`);
   }
-  // `help overlay create`: the last positional may be several words when the spec says so
-  const last = spec.positionals.at(-1) ?? '';
-  if (last.startsWith('...') && positionals.length > spec.positionals.length) {
+  // `help overlay create`: the last positional may take the rest of the line
+  const last = spec.positionals.at(-1);
+  if (last?.def.rest && positionals.length > spec.positionals.length) {
     positionals.splice(spec.positionals.length - 1, Infinity, positionals.slice(spec.positionals.length - 1).join(' '));
   }
   if (positionals.length > spec.positionals.length) {
@@ -136,15 +132,27 @@ export function parseCommand(text: string): ParsedCommand {
     throw new UsageError(`Unexpected ${extra} after \`${spec.name}\`. ${usage(spec)}`);
   }
   spec.positionals.forEach((p, idx) => {
-    if (positionals[idx] !== undefined) raw[positionalName(p)] = positionals[idx];
+    if (positionals[idx] !== undefined) raw[p.name] = positionals[idx];
   });
 
   const parsed = spec.schema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     const field = String(issue.path[0] ?? '');
-    const label = spec.positionals.some((p) => positionalName(p) === field) ? `<${field}>` : `--${field}`;
-    throw new UsageError(`${label}: ${issue.message}. ${usage(spec)}`);
+    const pos = spec.positionals.find((p) => p.name === field);
+    const label = pos ? `<${pos.def.label}>` : `--${field}`;
+    // a rule across arguments names its flag itself
+    const said = issue.message.startsWith(label) ? issue.message : `${label}: ${issue.message}`;
+    throw new UsageError(`${said}. ${usage(spec)}`);
   }
   return { name: spec.name, spec, args: parsed.data as ParsedCommand['args'] };
+}
+
+/** The command, or undefined when the text does not parse (for deciding whether a failure is audited). */
+export function tryParseCommand(text: string): ParsedCommand | undefined {
+  try {
+    return parseCommand(text);
+  } catch {
+    return undefined;
+  }
 }

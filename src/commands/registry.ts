@@ -1,233 +1,188 @@
 import { z } from 'zod';
-import type { Role } from '../config/policy.js';
 import { didYouMean } from './suggest.js';
+import { defineCommand, flag, optionalPositional, positional, toggle, type ArgsOf, type Command } from './spec.js';
 import { cidr, dockerApiUrl, dockerName, ipAddress, nodeRef } from './validators.js';
 
 /**
- * The one list of commands. Both the ingress (parse, authorize, acknowledge)
- * and the worker (run) read it; `help` and "did you mean" are built from it.
- * The worker's action table is keyed by these names and checked against this
- * list at start-up, so the ingress bundle carries no action code.
+ * The one list of commands. The ingress (parse, authorize, acknowledge), the
+ * worker and the local runner (run) read it; `help`, usage lines and "did you
+ * mean" are built from it. The action table (src/actions/index.ts) is typed
+ * from these declarations and kept out of the ingress bundle.
  */
-export interface CommandSpec<S extends z.ZodTypeAny = z.ZodTypeAny> {
-  name: string;
-  summary: string;
-  usage: string;
-  /** names of the positional arguments, in order; a trailing `?` marks an optional one */
-  positionals: string[];
-  /** command-specific flags (besides --cluster, and --dry-run on changing commands) */
-  flags: Record<string, 'boolean' | 'string'>;
-  schema: S;
-  role: Role;
-  /** changes the swarm: takes --dry-run and is audited */
-  mutating: boolean;
-  /** a manager-level change: needs a second person's approval */
-  needsApproval: boolean;
-  /** a longer explanation for `help <command>` */
-  details?: string;
-  /** answered without talking to any swarm (no credentials are loaded) */
-  offline?: boolean;
-}
 
-const common = { cluster: z.string().optional(), 'dry-run': z.boolean().optional() };
+/** A closed word list that answers a typo with the nearest word. */
+const oneOf = <const T extends readonly [string, ...string[]]>(words: T, what: string) =>
+  z.preprocess(
+    (v) => (typeof v === 'string' ? v.toLowerCase() : v),
+    z.enum(words, {
+      errorMap: (_issue, ctx) => {
+        const hint = typeof ctx.data === 'string' ? didYouMean(ctx.data, [...words]) : undefined;
+        const choices = `${words.map((w) => `\`${w}\``).join(', ')}`;
+        return { message: hint ? `did you mean \`${hint}\`? ${what.charAt(0).toUpperCase()}${what.slice(1)}: ${choices}` : `${what}: ${choices}` };
+      },
+    }),
+  );
 
-const define = <S extends z.ZodTypeAny>(spec: CommandSpec<S>): CommandSpec<S> => spec;
+const joinArgs = {
+  url: positional(dockerApiUrl, 'docker-api-url', 'the new node\'s Docker API over TLS, e.g. tcp://10.0.1.25:2376'),
+  'advertise-addr': flag(ipAddress, 'IP', 'the address other nodes reach it at (default: the URL\'s host)'),
+  'data-path-addr': flag(ipAddress, 'IP', 'the address for overlay traffic (default: the advertise address)'),
+};
+const nodeArgs = { node: positional(nodeRef, 'node', 'a hostname or a unique node ID prefix (4+ characters)') };
 
-export const joinSchema = z.object({
-  url: dockerApiUrl,
-  'advertise-addr': ipAddress.optional(),
-  'data-path-addr': ipAddress.optional(),
-  ...common,
+/** `24h`, `7d`, `30m` → milliseconds */
+const duration = z.string().transform((raw, ctx) => {
+  const m = /^(\d{1,4})([mhd])$/i.exec(raw.trim());
+  if (!m || Number(m[1]) === 0) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `\`${raw}\` is not a duration. Type minutes, hours or days, e.g. 30m, 24h or 7d` });
+    return z.NEVER;
+  }
+  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 'm' | 'h' | 'd'];
 });
-const nodeSchema = z.object({ node: nodeRef, ...common });
+
+/** `@U123`, `<@U123>` or `<@U123|name>` as Slack sends a mention, or a bare user ID */
+const slackUser = z.string().transform((raw, ctx) => {
+  const m = /^(?:<@|@)?([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>?$/.exec(raw.trim());
+  if (!m) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'type a person as a mention, e.g. @alice, or a Slack user ID such as U012ABC' });
+    return z.NEVER;
+  }
+  return m[1]!;
+});
 
 export const COMMANDS = [
-  define({
+  defineCommand({
     name: 'help',
     summary: 'list the commands, or explain one',
-    usage: '/swarm help [command]',
-    positionals: ['...topic?'],
-    flags: {},
-    schema: z.object({ topic: z.string().max(40).transform((t) => t.toLowerCase()).optional(), ...common }),
+    args: { topic: optionalPositional(z.string().max(40).transform((t) => t.toLowerCase()), 'command', { rest: true }) },
     role: 'viewer',
-    mutating: false,
-    needsApproval: false,
+    kind: 'read',
     offline: true,
   }),
-  define({
+  defineCommand({
     name: 'status',
     summary: 'health verdict, Raft quorum, managers, node counts, warnings',
-    usage: '/swarm status [--cluster C]',
-    positionals: [],
-    flags: {},
-    schema: z.object(common),
+    args: {},
     role: 'viewer',
-    mutating: false,
-    needsApproval: false,
+    kind: 'read',
   }),
-  define({
+  defineCommand({
     name: 'nodes',
     summary: 'every node: hostname, role, status, availability, reachability, engine',
-    usage: '/swarm nodes [--cluster C]',
-    positionals: [],
-    flags: {},
-    schema: z.object(common),
+    args: {},
     role: 'viewer',
-    mutating: false,
-    needsApproval: false,
+    kind: 'read',
   }),
-  define({
+  defineCommand({
     name: 'join worker',
     summary: 'join a new node as a worker (the bot joins it; no token is shown)',
-    usage: '/swarm join worker <docker-api-url> [--advertise-addr IP] [--data-path-addr IP] [--dry-run] [--cluster C]',
-    positionals: ['url'],
-    flags: { 'advertise-addr': 'string', 'data-path-addr': 'string' },
-    schema: joinSchema,
+    args: joinArgs,
     role: 'operator',
-    mutating: true,
-    needsApproval: false,
+    kind: 'change',
     details: 'The node must run a Docker daemon reachable over TLS with the same CA as the managers, e.g. tcp://10.0.1.25:2376.',
   }),
-  define({
+  defineCommand({
     name: 'join manager',
     summary: 'join a new node as a manager (needs approval)',
-    usage: '/swarm join manager <docker-api-url> [--advertise-addr IP] [--data-path-addr IP] [--dry-run] [--cluster C]',
-    positionals: ['url'],
-    flags: { 'advertise-addr': 'string', 'data-path-addr': 'string' },
-    schema: joinSchema,
+    args: joinArgs,
     role: 'operator',
-    mutating: true,
-    needsApproval: true,
+    kind: 'approval',
+    details: 'The approval is bound to the node the approver saw (its engine ID and TLS certificate); a different daemon at that address is refused.',
   }),
-  define({
+  defineCommand({
     name: 'rotate',
     summary: 'rotate join tokens (worker, manager or both)',
-    usage: '/swarm rotate worker|manager|both [--dry-run] [--cluster C]',
-    positionals: ['which'],
-    flags: {},
-    schema: z.object({
-      which: z.preprocess(
-        (v) => (typeof v === 'string' ? v.toLowerCase() : v),
-        z.enum(['worker', 'manager', 'both'], {
-          errorMap: (_issue, ctx) => {
-            const hint = typeof ctx.data === 'string' ? didYouMean(ctx.data, ['worker', 'manager', 'both']) : undefined;
-            return { message: `${hint ? `did you mean \`${hint}\`? ` : ''}say which tokens: \`worker\`, \`manager\` or \`both\`` };
-          },
-        }),
-      ),
-      ...common,
-    }),
+    args: { which: positional(oneOf(['worker', 'manager', 'both'] as const, 'say which tokens'), 'worker|manager|both') },
     role: 'operator',
-    mutating: true,
-    needsApproval: false,
+    kind: 'change',
   }),
-  define({
+  defineCommand({
     name: 'overlay ls',
     summary: 'list swarm-scoped networks',
-    usage: '/swarm overlay ls [--cluster C]',
-    positionals: [],
-    flags: {},
-    schema: z.object(common),
+    args: {},
     role: 'viewer',
-    mutating: false,
-    needsApproval: false,
+    kind: 'read',
   }),
-  define({
+  defineCommand({
     name: 'overlay create',
     summary: 'create an overlay network (attachable unless --no-attachable)',
-    usage: '/swarm overlay create <name> [--encrypted] [--no-attachable] [--subnet CIDR] [--gateway IP] [--dry-run] [--cluster C]',
-    positionals: ['name'],
-    flags: { encrypted: 'boolean', 'no-attachable': 'boolean', subnet: 'string', gateway: 'string' },
-    schema: z
-      .object({
-        name: dockerName,
-        encrypted: z.boolean().optional(),
-        'no-attachable': z.boolean().optional(),
-        subnet: cidr.optional(),
-        gateway: ipAddress.optional(),
-        ...common,
-      })
-      .refine((a) => !a.gateway || a.subnet, {
-        message: '--gateway needs --subnet too, e.g. --subnet 10.20.0.0/24 --gateway 10.20.0.1',
-        path: ['gateway'],
-      }),
+    args: {
+      name: positional(dockerName, 'name'),
+      encrypted: toggle('IPsec between hosts (not on Windows nodes)'),
+      'no-attachable': toggle('standalone containers may not join it'),
+      subnet: flag(cidr, 'CIDR', 'e.g. 10.20.0.0/24; must overlap no existing network'),
+      gateway: flag(ipAddress, 'IP', 'inside --subnet'),
+    },
+    check: (a) => (a.gateway && !a.subnet ? { arg: 'gateway', message: '--gateway needs --subnet too, e.g. --subnet 10.20.0.0/24 --gateway 10.20.0.1' } : undefined),
     role: 'operator',
-    mutating: true,
-    needsApproval: false,
+    kind: 'change',
   }),
-  define({
+  defineCommand({
     name: 'overlay rm',
     summary: 'remove an overlay network nobody uses',
-    usage: '/swarm overlay rm <name> [--dry-run] [--cluster C]',
-    positionals: ['name'],
-    flags: {},
-    schema: z.object({ name: dockerName, ...common }),
+    args: { name: positional(dockerName, 'name') },
     role: 'operator',
-    mutating: true,
-    needsApproval: false,
+    kind: 'change',
   }),
-  define({
+  defineCommand({
     name: 'overlay check',
     summary: 'prove every node can reach every other on the overlay',
-    usage: '/swarm overlay check <name> [--dry-run] [--cluster C]',
-    positionals: ['name'],
-    // not a change to the swarm, but it starts a short-lived service: --dry-run says what it would run
-    flags: { 'dry-run': 'boolean' },
-    schema: z.object({ name: dockerName, ...common }),
-    role: 'viewer',
-    mutating: false,
-    needsApproval: false,
+    args: { name: positional(dockerName, 'name') },
+    // it runs containers on every node: an operator's call, audited like a change
+    role: 'operator',
+    kind: 'change',
   }),
-  define({
+  defineCommand({
     name: 'promote',
     summary: 'make a worker a manager (needs approval)',
-    usage: '/swarm promote <node> [--dry-run] [--cluster C]',
-    positionals: ['node'],
-    flags: {},
-    schema: nodeSchema,
+    args: nodeArgs,
     role: 'operator',
-    mutating: true,
-    needsApproval: true,
+    kind: 'approval',
   }),
-  define({
+  defineCommand({
     name: 'demote',
     summary: 'make a manager a worker (needs approval)',
-    usage: '/swarm demote <node> [--dry-run] [--cluster C]',
-    positionals: ['node'],
-    flags: {},
-    schema: nodeSchema,
+    args: nodeArgs,
     role: 'operator',
-    mutating: true,
-    needsApproval: true,
+    kind: 'approval',
   }),
-  define({
+  defineCommand({
     name: 'drain',
     summary: 'move tasks off a node (availability drain)',
-    usage: '/swarm drain <node> [--dry-run] [--cluster C]',
-    positionals: ['node'],
-    flags: {},
-    schema: nodeSchema,
+    args: nodeArgs,
     role: 'operator',
-    mutating: true,
-    needsApproval: false,
+    kind: 'change',
   }),
-  define({
+  defineCommand({
     name: 'activate',
     summary: 'let a node take tasks again (availability active)',
-    usage: '/swarm activate <node> [--dry-run] [--cluster C]',
-    positionals: ['node'],
-    flags: {},
-    schema: nodeSchema,
+    args: nodeArgs,
     role: 'operator',
-    mutating: true,
-    needsApproval: false,
+    kind: 'change',
+  }),
+  defineCommand({
+    name: 'audit',
+    summary: 'the latest audited events: who changed what, when',
+    args: {
+      user: flag(slackUser, '@U', 'only this person\'s requests and decisions'),
+      since: flag(duration, '24h|7d', 'how far back (default 24h, at most 90d)'),
+      limit: flag(z.coerce.number({ invalid_type_error: 'type a number' }).int().min(1, 'at least 1').max(100, 'at most 100'), 'N', 'how many (default 20)'),
+    },
+    check: (a) => (a.since !== undefined && a.since > 90 * 86_400_000 ? { arg: 'since', message: 'at most 90d' } : undefined),
+    role: 'viewer',
+    kind: 'read',
   }),
 ] as const;
 
 export type CommandName = (typeof COMMANDS)[number]['name'];
+type CommandOf<N extends CommandName> = Extract<(typeof COMMANDS)[number], { name: N }>;
+/** The parsed arguments of command N, as its action receives them. */
+export type ArgsFor<N extends CommandName> = CommandOf<N> extends Command<infer A> ? ArgsOf<A> : never;
+/** Commands by kind, for typing the action table. */
+export type NamesOfKind<K extends Command['kind']> = Extract<(typeof COMMANDS)[number], { kind: K }>['name'];
 
-function indexByName(specs: readonly CommandSpec[]): Map<string, CommandSpec> {
-  const byName = new Map<string, CommandSpec>();
+function indexByName(specs: readonly Command[]): Map<string, Command> {
+  const byName = new Map<string, Command>();
   for (const spec of specs) {
     if (byName.has(spec.name)) throw new Error(`Command "${spec.name}" is registered twice`);
     byName.set(spec.name, spec);
@@ -235,10 +190,12 @@ function indexByName(specs: readonly CommandSpec[]): Map<string, CommandSpec> {
   return byName;
 }
 
-export const REGISTRY: ReadonlyMap<string, CommandSpec> = indexByName(COMMANDS);
+export const REGISTRY: ReadonlyMap<string, Command> = indexByName(COMMANDS as unknown as Command[]);
 
-export function getSpec(name: string): CommandSpec {
+export function getSpec(name: string): Command {
   const spec = REGISTRY.get(name);
   if (!spec) throw new Error(`No command "${name}"`);
   return spec;
 }
+
+export type { Command as CommandSpec };

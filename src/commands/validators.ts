@@ -1,12 +1,44 @@
 import { isIP } from 'node:net';
+import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
+
+/** An IP address as ipaddr.js reads it: IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is the IPv4 address. */
+export type IpAddress = ipaddr.IPv4 | ipaddr.IPv6;
+
+/**
+ * Parses an IP address literal. The text must be a plain address as
+ * inet_pton reads it (dotted decimal for IPv4: no `010.0.0.1`, `10.1` or
+ * `0xa.0.0.1`, which ipaddr.js alone would accept; no IPv6 zone), and an
+ * IPv4-mapped IPv6 address is read as the IPv4 address it carries.
+ */
+export function parseIp(text: string): IpAddress | undefined {
+  if (isIP(text) === 0 || text.includes('%')) return undefined;
+  return ipaddr.process(text);
+}
+
+/** IPv4 dotted decimal; IPv6 in RFC 5952 form (lower case, longest run of zeros as `::`). */
+export function formatIp(ip: IpAddress): string {
+  return ip instanceof ipaddr.IPv6 ? ip.toRFC5952String() : ip.toString();
+}
+
+/** The canonical text of an IP address, or undefined when it is not one. */
+export function normalizeIp(text: string): string | undefined {
+  const ip = parseIp(text);
+  return ip && formatIp(ip);
+}
+
+/** A DNS name (RFC 1123); an all-numeric dotted name is a mistyped IPv4 address, not a host name. */
+const HOSTNAME = /^(?=.{1,253}$)(?![\d.]+$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/;
 
 /** A manager or new-node Docker API address: tcp://host:port or https://host:port (TLS either way). */
 export const dockerApiUrl = z.string().transform((raw, ctx) => {
   const m = /^(tcp|https):\/\/(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):(\d{1,5})\/?$/.exec(raw);
   const port = m ? Number(m[3]) : 0;
-  const host = m?.[2]?.replace(/^\[|\]$/g, '') ?? '';
-  const hostOk = isIP(host) !== 0 || /^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$/.test(host);
+  const bracketed = m?.[2]?.startsWith('[') ?? false;
+  const hostText = m?.[2]?.replace(/^\[|\]$/g, '') ?? '';
+  const ip = parseIp(hostText);
+  // an IPv6 address only in brackets, a bracket only around an IPv6 address
+  const hostOk = ip ? bracketed === hostText.includes(':') : !bracketed && HOSTNAME.test(hostText);
   if (!m || !hostOk || port < 1 || port > 65535) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
@@ -14,62 +46,83 @@ export const dockerApiUrl = z.string().transform((raw, ctx) => {
     });
     return z.NEVER;
   }
-  return { url: `tcp://${m[2]}:${port}`, host, port };
+  const host = ip ? formatIp(ip) : hostText;
+  return { url: `tcp://${ip?.kind() === 'ipv6' ? `[${host}]` : host}:${port}`, host, port };
 });
 export type DockerApiUrl = z.output<typeof dockerApiUrl>;
 
-export const ipAddress = z.string().refine((s) => isIP(s) !== 0, (s) => ({
-  message: `\`${s}\` is not an IP address. Type an IPv4 or IPv6 address, e.g. 10.0.1.25`,
-}));
+/** An IP address, given back in canonical form (`::ffff:10.0.0.1` → `10.0.0.1`, IPv6 per RFC 5952). */
+export const ipAddress = z.string().transform((s, ctx) => {
+  const ip = normalizeIp(s);
+  if (ip === undefined) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `\`${s}\` is not an IP address. Type an IPv4 or IPv6 address, e.g. 10.0.1.25` });
+    return z.NEVER;
+  }
+  return ip;
+});
 
 export interface Cidr {
+  /** as typed */
   text: string;
   family: 4 | 6;
-  /** network address as a bigint, and prefix length */
-  network: bigint;
+  /** the address as typed, host bits included (IPv4-mapped IPv6 read as IPv4) */
+  address: IpAddress;
+  /** the network address: host bits cleared */
+  network: IpAddress;
   prefix: number;
 }
 
-export function ipToBigInt(ip: string): bigint {
-  if (isIP(ip) === 4) {
-    return ip.split('.').reduce((acc, part) => (acc << 8n) + BigInt(Number(part)), 0n);
-  }
-  const [head = '', tail = ''] = ip.split('::');
-  const h = head ? head.split(':') : [];
-  const t = tail ? tail.split(':') : [];
-  const groups = ip.includes('::') ? [...h, ...Array(8 - h.length - t.length).fill('0'), ...t] : h;
-  return groups.reduce((acc, g) => (acc << 16n) + BigInt(parseInt(g || '0', 16)), 0n);
-}
-
+/**
+ * Parses ADDRESS/PREFIX. An IPv4-mapped IPv6 subnet of /96 or longer
+ * (`::ffff:10.0.0.0/104`) is the IPv4 subnet it maps (`10.0.0.0/8`).
+ */
 export function parseCidr(text: string): Cidr | undefined {
   const m = /^([^/]+)\/(\d{1,3})$/.exec(text);
-  if (!m) return undefined;
-  const family = isIP(m[1]!);
-  const prefix = Number(m[2]);
-  if (family === 0) return undefined;
-  const bits = family === 4 ? 32 : 128;
-  if (prefix > bits) return undefined;
-  const mask = ((1n << BigInt(bits)) - 1n) ^ ((1n << BigInt(bits - prefix)) - 1n);
-  return { text, family: family as 4 | 6, network: ipToBigInt(m[1]!) & mask, prefix };
+  if (!m || isIP(m[1]!) === 0 || m[1]!.includes('%')) return undefined;
+  let address: IpAddress = ipaddr.parse(m[1]!);
+  let prefix = Number(m[2]);
+  if (address instanceof ipaddr.IPv6 && address.isIPv4MappedAddress() && prefix >= 96) {
+    address = address.toIPv4Address();
+    prefix -= 96;
+  }
+  const family = address.kind() === 'ipv4' ? 4 : 6;
+  if (prefix > (family === 4 ? 32 : 128)) return undefined;
+  const network = (family === 4 ? ipaddr.IPv4 : ipaddr.IPv6).networkAddressFromCIDR(`${formatIp(address)}/${prefix}`);
+  return { text, family, address, network, prefix };
 }
 
+/** Whether `ip` is inside `cidr`; an address of the other family never is. */
 export function cidrContains(cidr: Cidr, ip: string): boolean {
-  const family = isIP(ip);
-  if (family !== cidr.family) return false;
-  const bits = family === 4 ? 32 : 128;
-  return ipToBigInt(ip) >> BigInt(bits - cidr.prefix) === cidr.network >> BigInt(bits - cidr.prefix);
+  const a = parseIp(ip);
+  return a !== undefined && a.kind() === cidr.network.kind() && a.match(cidr.network, cidr.prefix);
 }
 
+/** Whether two subnets share an address; an IPv4 and an IPv6 subnet never do. */
 export function cidrsOverlap(a: Cidr, b: Cidr): boolean {
-  if (a.family !== b.family) return false;
-  const bits = a.family === 4 ? 32 : 128;
-  const p = Math.min(a.prefix, b.prefix);
-  return a.network >> BigInt(bits - p) === b.network >> BigInt(bits - p);
+  return a.network.kind() === b.network.kind() && a.network.match(b.network, Math.min(a.prefix, b.prefix));
 }
 
-export const cidr = z.string().refine((s) => parseCidr(s) !== undefined, (s) => ({
-  message: `\`${s}\` is not a CIDR subnet. Type it as ADDRESS/PREFIX, e.g. 10.20.0.0/24`,
-}));
+/**
+ * Whether `ip` is inside any of `cidrs` (the policy's `joinCidrs`). A text
+ * that is not an IP address (a host name) is inside none; entries that are
+ * not CIDRs match nothing.
+ */
+export function inCidrs(ip: string, cidrs: string[]): boolean {
+  return cidrs.some((text) => {
+    const c = parseCidr(text);
+    return c !== undefined && cidrContains(c, ip);
+  });
+}
+
+/** A subnet as ADDRESS/PREFIX, given back in canonical form with its host bits as typed (the action names them). */
+export const cidr = z.string().transform((s, ctx) => {
+  const c = parseCidr(s);
+  if (!c) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `\`${s}\` is not a CIDR subnet. Type it as ADDRESS/PREFIX, e.g. 10.20.0.0/24` });
+    return z.NEVER;
+  }
+  return `${formatIp(c.address)}/${c.prefix}`;
+});
 
 /**
  * Swarm's rule for network names: a DNS name component (swarmkit's
@@ -80,26 +133,25 @@ export const dockerName = z
   .max(63, 'network names are at most 63 characters')
   .regex(/^[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*$/, 'use letters, digits, `-` and `_` (not at the start or end; no dots), e.g. `app-net`');
 
-/** The network address and (IPv4) broadcast address are not usable as a gateway. */
+/** The network address and (IPv4) broadcast address are not usable as a gateway (except in /31, /32, /127, /128). */
 export function isHostAddress(cidr: Cidr, ip: string): boolean {
+  const a = parseIp(ip);
+  if (!a || a.kind() !== cidr.network.kind()) return false;
   const bits = cidr.family === 4 ? 32 : 128;
-  const v = ipToBigInt(ip);
-  const host = v & ((1n << BigInt(bits - cidr.prefix)) - 1n);
   if (cidr.prefix >= bits - 1) return true;
-  if (host === 0n) return false;
-  return !(cidr.family === 4 && host === (1n << BigInt(bits - cidr.prefix)) - 1n);
+  const text = formatIp(a);
+  if (text === formatIp(cidr.network)) return false;
+  return !(cidr.family === 4 && text === ipaddr.IPv4.broadcastAddressFromCIDR(`${formatIp(cidr.network)}/${cidr.prefix}`).toString());
 }
 
-/** Whether the text of a CIDR has host bits set (10.60.0.5/24 instead of 10.60.0.0/24). */
+/** Whether the CIDR has host bits set (10.60.0.5/24 instead of 10.60.0.0/24). */
 export function hasHostBits(c: Cidr): boolean {
-  const [addr = ''] = c.text.split('/');
-  return ipToBigInt(addr) !== c.network;
+  return formatIp(c.address) !== formatIp(c.network);
 }
 
+/** The subnet's network address and prefix, e.g. `10.60.0.0/24`, `fd00:20::/64`. */
 export function formatNetwork(c: Cidr): string {
-  if (c.family === 4) return `${[24, 16, 8, 0].map((s) => Number((c.network >> BigInt(s)) & 255n)).join('.')}/${c.prefix}`;
-  const groups = Array.from({ length: 8 }, (_, i) => ((c.network >> BigInt(112 - 16 * i)) & 0xffffn).toString(16));
-  return `${groups.join(':').replace(/(^|:)0(:0)+(:|$)/, '::')}/${c.prefix}`;
+  return `${formatIp(c.network)}/${c.prefix}`;
 }
 
 /** A node hostname or a node ID prefix. */

@@ -1,6 +1,6 @@
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { SSMClient } from '@aws-sdk/client-ssm';
-import { powertoolsLog } from '../adapters/powertools-log.js';
+import { boltLogger, powertoolsLog } from '../adapters/powertools-log.js';
 import { LambdaQueue } from '../adapters/lambda-queue.js';
 import { SsmParameters } from '../adapters/ssm-parameters.js';
 import { createSlackHandler, type SlackHandler } from '../app/ingress.js';
@@ -12,12 +12,14 @@ export function composeIngress(env: NodeJS.ProcessEnv = process.env): SlackHandl
   // The acknowledgement has 3 s in all, for at most an SSM read and an invoke: short limits, and one retry
   // (a kept-alive socket the far end already closed fails at once and must be retried, not reported)
   const quick = { maxAttempts: 2, requestHandler: { connectionTimeout: 300, requestTimeout: 800 } };
+  const log = powertoolsLog('slack');
   const params = new SsmParameters(new SSMClient(quick), config.SSM_PREFIX, { staleOnError: true });
   return createSlackHandler({
     secrets: () => params.slackSecrets(),
     policies: params,
     queue: new LambdaQueue(new LambdaClient(quick), config.WORKER_FUNCTION_NAME!),
-    log: powertoolsLog('slack'),
+    log,
+    boltLogger: boltLogger(log),
     clock: { now: () => new Date() },
   });
 }

@@ -1,16 +1,15 @@
 /**
- * The local runner's wiring: the same parser, registry and actions as the
- * worker, against a swarm whose credentials come from files (by default the
- * swarm lab's), rendered as plain text. No AWS or Slack account involved.
+ * The local runner's wiring: the same registry, parser and `runCommand` as
+ * the worker, against a swarm whose credentials come from files (by default
+ * the swarm lab's), rendered as plain text. No AWS or Slack account involved.
  */
 import { readFileSync } from 'node:fs';
 import { DockerSwarm } from '../adapters/docker-swarm.js';
-import { ACTIONS } from '../actions/index.js';
-import { parseCommand } from '../commands/parse.js';
-import { parsePolicy, requireRole } from '../config/policy.js';
+import { runCommand } from '../app/run-command.js';
+import { parsePolicy } from '../config/policy.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { isUserFacing, redactSecrets, UnknownClusterError } from '../errors.js';
-import type { ClusterCredentials } from '../ports.js';
+import type { AuditHistory, ClusterCredentials } from '../ports.js';
 import { renderPlainText } from '../render/plain-text.js';
 
 export const LOCAL_USER = 'ULOCAL';
@@ -43,35 +42,31 @@ export function labCredentials(lab: LabDescription): ClusterCredentials {
 export async function runLocal(
   text: string,
   creds: ClusterCredentials,
+  history: AuditHistory,
   requestId = `local-${Date.now().toString(36)}`,
 ): Promise<{ output: string; ok: boolean }> {
   let result: Reply;
   try {
-    const parsed = parseCommand(text);
-    requireRole(DEFAULT_POLICY, LOCAL_USER, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
-    if (parsed.args.cluster && parsed.args.cluster !== 'lab') {
-      throw new UnknownClusterError(`The local runner knows one cluster, \`lab\`; leave --cluster out (or type \`--cluster lab\`).`);
-    }
-    const action = ACTIONS[parsed.name as keyof typeof ACTIONS]!;
-    result = await action(
+    const swarm = new DockerSwarm(creds);
+    const out = await runCommand(
       {
-        swarm: new DockerSwarm(creds),
-        policy: DEFAULT_POLICY,
-        cluster: 'lab',
-        user: LOCAL_USER,
-        requestId,
-        attempt: requestId,
-        dryRun: Boolean(parsed.args['dry-run']),
+        swarmFor: async (cluster) => {
+          if (cluster !== 'lab') throw new UnknownClusterError('The local runner knows one cluster, `lab`; leave --cluster out (or type `--cluster lab`).');
+          return swarm;
+        },
+        history,
         clock: { now: () => new Date() },
       },
-      parsed.args,
+      DEFAULT_POLICY,
+      { text, user: LOCAL_USER, requestId },
     );
-    if (result.approvalRequest) {
-      result = reply(result.title, result.tone, [
-        ...result.parts,
-        { kind: 'context', text: 'In Slack this request now waits for a second person to click Approve. The local runner stops here; nothing was changed.' },
-      ]);
-    }
+    result =
+      out.kind === 'answer'
+        ? out.reply
+        : reply(out.request.title, out.request.tone, [
+            ...out.request.parts,
+            { kind: 'context', text: 'In Slack this request now waits for a second person to click Approve. The local runner stops here; nothing was changed.' },
+          ]);
   } catch (err) {
     result = isUserFacing(err) ? errorReply(err.message) : errorReply(`Unexpected error: ${redactSecrets(String(err))}`);
   }

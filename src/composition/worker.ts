@@ -1,6 +1,12 @@
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { SSMClient } from '@aws-sdk/client-ssm';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { powertoolsLog } from '../adapters/powertools-log.js';
 import { DockerSwarm } from '../adapters/docker-swarm.js';
+import { DynamoState } from '../adapters/dynamo-state.js';
+import { IDEMPOTENCY_ATTRIBUTES } from '../adapters/state-table.js';
+import { PowertoolsLedger } from '../adapters/powertools-ledger.js';
 import { SlackChat } from '../adapters/slack-chat.js';
 import { SsmParameters } from '../adapters/ssm-parameters.js';
 import { createApprovalSweep } from '../app/approval-sweep.js';
@@ -9,22 +15,22 @@ import { createWorker, type Worker } from '../app/worker.js';
 import { createAudit } from '../audit.js';
 import { parseEnv } from '../config/env.js';
 import type { SwarmJobDeps } from '../app/deps.js';
-import type { ChatPort, Clock, ClusterCredentials, SwarmPort } from '../ports.js';
+import type { ChatPort, Clock, ClusterCredentials, Swarm } from '../ports.js';
 
 /** A chat port that fetches the bot token on first use, so a cold start makes no SSM call it doesn't need. */
 export function lazyChat(make: () => Promise<ChatPort>): ChatPort {
   let chat: Promise<ChatPort> | undefined;
   const get = () => (chat ??= make().catch((e) => ((chat = undefined), Promise.reject(e))));
   return {
-    respond: async (url, m) => (await get()).respond(url, m),
-    postMessage: async (c, m) => (await get()).postMessage(c, m),
-    update: async (c, ts, m) => (await get()).update(c, ts, m),
+    respond: async (url, r, o) => (await get()).respond(url, r, o),
+    post: async (c, r, o) => (await get()).post(c, r, o),
+    update: async (c, ts, r) => (await get()).update(c, ts, r),
   };
 }
 
 /** One DockerSwarm per cached credential set, so a warm container keeps its negotiated clients. */
-export function swarmCache(): (creds: ClusterCredentials) => SwarmPort {
-  const byCreds = new WeakMap<ClusterCredentials, SwarmPort>();
+export function swarmCache(): (creds: ClusterCredentials) => Swarm {
+  const byCreds = new WeakMap<ClusterCredentials, Swarm>();
   return (creds) => {
     let s = byCreds.get(creds);
     if (!s) byCreds.set(creds, (s = new DockerSwarm(creds)));
@@ -34,28 +40,51 @@ export function swarmCache(): (creds: ClusterCredentials) => SwarmPort {
 
 export interface WorkerParts {
   params: SsmParameters;
-  chat: ChatPort;
-  /** what every swarm job gets: policy and credentials from SSM, the swarm, audit, log, clock */
+  /** what every swarm job gets: policy and credentials from SSM, the swarm, the table, Slack, audit, log, clock */
   deps: SwarmJobDeps;
+  dynamo: DynamoDBClient;
+  table: string;
 }
 
 export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 'worker', clock: Clock = { now: () => new Date() }): WorkerParts {
-  const config = parseEnv(env, ['SSM_PREFIX']);
+  const config = parseEnv(env, ['SSM_PREFIX', 'STATE_TABLE']);
   const params = new SsmParameters(new SSMClient({}), config.SSM_PREFIX);
-  const chat = lazyChat(async () => new SlackChat((await params.slackSecrets()).botToken, config.SLACK_API_URL));
+  const chat = lazyChat(
+    async () =>
+      new SlackChat((await params.slackSecrets()).botToken, {
+        ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
+        responseUrlPrefixes: config.SLACK_RESPONSE_URL_PREFIXES,
+      }),
+  );
   const log = powertoolsLog(name);
+  const dynamo = new DynamoDBClient({});
+  const state = new DynamoState(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), config.STATE_TABLE!, { clock, onMalformed: (item) => log.error('a malformed item in the state table was skipped', { item }) });
   return {
     params,
-    chat,
-    deps: { policies: params, credentials: params, swarmFor: swarmCache(), audit: createAudit({ chat, log }), log, clock },
+    dynamo,
+    table: config.STATE_TABLE!,
+    deps: {
+      policies: params,
+      credentials: params,
+      swarmFor: swarmCache(),
+      audit: createAudit({ chat, log, history: state }),
+      log,
+      clock,
+      chat,
+      claims: state,
+      pending: state,
+      history: state,
+    },
   };
 }
 
-/** The `worker` function's wiring. */
+/** The `worker` function's wiring: jobs act once through Powertools Idempotency on the same table. */
 export function composeWorker(env: NodeJS.ProcessEnv = process.env): Worker {
-  const { params, chat, deps } = composeWorkerParts(env);
-  return createWorker({ ...deps, chat, signingSecret: async () => (await params.slackSecrets()).signingSecret });
+  const { params, deps, dynamo, table } = composeWorkerParts(env);
+  const ledger = new PowertoolsLedger(new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: dynamo, ...IDEMPOTENCY_ATTRIBUTES }));
+  return createWorker({ ...deps, ledger, signingSecret: async () => (await params.slackSecrets()).signingSecret });
 }
+
 
 /** The `rotate` function's wiring. */
 export function composeRotation(env: NodeJS.ProcessEnv = process.env) {
@@ -64,6 +93,5 @@ export function composeRotation(env: NodeJS.ProcessEnv = process.env) {
 
 /** The `sweep` function's wiring: closes approval requests nobody answered in time. */
 export function composeSweep(env: NodeJS.ProcessEnv = process.env, clock?: Clock) {
-  const { chat, deps } = composeWorkerParts(env, 'sweep', clock);
-  return createApprovalSweep({ ...deps, chat });
+  return createApprovalSweep(composeWorkerParts(env, 'sweep', clock).deps);
 }

@@ -5,10 +5,29 @@ export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
 
 const clusterName = z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/i, 'cluster names are letters, digits, - and _');
-const userList = z.array(z.string().min(1)).default([]);
-
 export const TokenKind = z.enum(['worker', 'manager']);
 export type TokenKind = z.infer<typeof TokenKind>;
+
+const userList = z.array(z.string().min(1)).default([]);
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel ID such as C0PRODOPS (not a #name)');
+const cidrText = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 10.0.0.0/16');
+
+const ClusterPolicy = z
+  .object({
+    /** join tokens the scheduled `rotate` function rotates */
+    rotate: z.array(TokenKind).default([]),
+    /** commands for this cluster are accepted only from these channels (DMs refused) */
+    allowChannels: z.array(channelId).optional(),
+    /** replaces the global list of a role, for this cluster */
+    roles: z.object({ viewer: z.array(z.string().min(1)), operator: z.array(z.string().min(1)), approver: z.array(z.string().min(1)) }).partial().strict().optional(),
+    /** join targets outside these are refused before any connection */
+    joinCidrs: z.array(cidrText).optional(),
+    /** the watch function polls this cluster and alerts this channel */
+    watch: z.object({ channel: channelId, graceMinutes: z.number().min(0).max(24 * 60).default(3) }).strict().optional(),
+  })
+  .strict();
+export type ClusterPolicy = z.infer<typeof ClusterPolicy>;
+
 
 export const PolicySchema = z
   .object({
@@ -21,9 +40,10 @@ export const PolicySchema = z
     approvalTtlMinutes: z.number().int().min(1).max(24 * 60).default(15),
     probeImage: z.string().min(1).default('alpine:3'),
     rotateAfterJoin: z.boolean().default(true),
-    clusters: z
-      .record(clusterName, z.object({ rotate: z.array(TokenKind).default([]) }).strict())
-      .default({}),
+    clusters: z.record(clusterName, ClusterPolicy).default({}),
+    /** requests from another Slack workspace are refused */
+    teamId: z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'a Slack team ID such as T0WORKSPACE').optional(),
+    auditRetentionDays: z.number().int().min(1).max(3650).default(400),
   })
   .strict();
 
@@ -49,9 +69,15 @@ function listed(list: readonly string[], user: string): boolean {
   return list.includes('*') || list.includes(user);
 }
 
+/** A cluster's own role lists replace the global ones, role by role. */
+function rolesFor(policy: Policy, cluster?: string): Policy['roles'] {
+  const own = cluster ? policy.clusters[cluster]?.roles : undefined;
+  return { ...policy.roles, ...own };
+}
+
 /** Operators and approvers may also do what viewers do. */
-export function hasRole(policy: Policy, user: string, role: Role): boolean {
-  const { viewer, operator, approver } = policy.roles;
+export function hasRole(policy: Policy, user: string, role: Role, cluster?: string): boolean {
+  const { viewer, operator, approver } = rolesFor(policy, cluster);
   switch (role) {
     case 'viewer':
       return listed(viewer, user) || listed(operator, user) || listed(approver, user);
@@ -62,13 +88,15 @@ export function hasRole(policy: Policy, user: string, role: Role): boolean {
   }
 }
 
-export function requireRole(policy: Policy, user: string, role: Role, what: string): void {
-  if (!hasRole(policy, user, role)) {
-    const who = ROLES.filter((r) => hasRole(policy, user, r));
+export function requireRole(policy: Policy, user: string, role: Role, what: string, cluster?: string): void {
+  if (!hasRole(policy, user, role, cluster)) {
+    const who = ROLES.filter((r) => hasRole(policy, user, r, cluster));
     throw new PermissionError(
       `You need the *${role}* role to ${what}` +
         (who.length ? ` (you have: ${who.join(', ')}).` : ' (you have no role in the swarm-ops policy).') +
-        ' Ask a platform admin to add your Slack user ID to `roles.' + role + '` in the policy.',
+        ' Ask a platform admin to add your Slack user ID to ' +
+        (cluster && policy.clusters[cluster]?.roles?.[role] ? `\`clusters.${cluster}.roles.${role}\`` : `\`roles.${role}\``) +
+        ' in the policy.',
     );
   }
 }
@@ -82,10 +110,38 @@ export function resolveCluster(policy: Policy, channel: string | undefined, requ
   const name = requested ?? (channel ? policy.channels[channel] : undefined) ?? policy.defaultCluster;
   const known = knownClusters(policy);
   if (!known.includes(name)) {
+    // a name that can't be a cluster is not echoed: it may be markup aimed at the channel
+    const shown = clusterName.safeParse(name).success ? `\`${name}\`` : 'that name';
     throw new UnknownClusterError(
-      `Unknown cluster \`${name}\`. Known clusters: ${known.map((c) => `\`${c}\``).join(', ')}. ` +
+      `Unknown cluster ${shown}. Known clusters: ${known.map((c) => `\`${c}\``).join(', ')}. ` +
         `Type \`--cluster ${known[0]}\` or leave --cluster out to use this channel's cluster.`,
     );
   }
   return name;
+}
+
+export interface Caller {
+  user: string;
+  channel?: string | undefined;
+  team?: string | undefined;
+}
+
+/**
+ * Who may do what where: the workspace, the cluster's channels, then the
+ * role (the cluster's own lists first). Checked at the ingress and again in
+ * the worker.
+ */
+export function authorize(policy: Policy, caller: Caller, cluster: string, role: Role, what: string): void {
+  if (policy.teamId && caller.team !== undefined && caller.team !== policy.teamId) {
+    throw new PermissionError('This swarm-ops serves another Slack workspace; nothing was done.');
+  }
+  const allow = policy.clusters[cluster]?.allowChannels;
+  if (allow && !(caller.channel && allow.includes(caller.channel))) {
+    throw new PermissionError(
+      `Commands for \`${cluster}\` are accepted only in ${allow.map((c) => `<#${c}>`).join(', ')}` +
+        (caller.channel?.startsWith('D') ? ', not in direct messages' : '') +
+        '. Type the command there; nothing was done.',
+    );
+  }
+  requireRole(policy, caller.user, role, what, cluster);
 }

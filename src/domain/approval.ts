@@ -16,8 +16,14 @@ export const ApprovalRequest = z.object({
   channel: z.string().min(1),
   /** expiry, ms since the epoch */
   exp: z.number().int(),
+  /** what the approver saw (node ID, engine ID, certificate fingerprint): checked again before the change */
+  binding: z.record(z.string().max(64), z.string().max(200)).optional(),
 });
 export type ApprovalRequest = z.infer<typeof ApprovalRequest>;
+
+declare const verified: unique symbol;
+/** A request whose signature was checked: only `verifyApproval` makes one, so only a real approval can run a change. */
+export type VerifiedApproval = ApprovalRequest & { readonly [verified]: true };
 
 export const APPROVE_ACTION = 'swarm-ops-approve';
 export const DENY_ACTION = 'swarm-ops-deny';
@@ -43,7 +49,7 @@ export function signApproval(req: ApprovalRequest, signingSecret: string): strin
 }
 
 /** The request, or undefined when the value was not signed by us or was changed. */
-export function verifyApproval(value: string, signingSecret: string): ApprovalRequest | undefined {
+export function verifyApproval(value: string, signingSecret: string): VerifiedApproval | undefined {
   const [body, mac, extra] = value.split('.');
   if (!body || !mac || extra !== undefined) return undefined;
   const expected = createHmac('sha256', keyFrom(signingSecret)).update(body).digest();
@@ -51,7 +57,7 @@ export function verifyApproval(value: string, signingSecret: string): ApprovalRe
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const parsed = ApprovalRequest.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
-    return parsed.success ? parsed.data : undefined;
+    return parsed.success ? (parsed.data as VerifiedApproval) : undefined;
   } catch {
     return undefined;
   }

@@ -1,5 +1,7 @@
+import type { Context } from 'aws-lambda';
 import { composeWorker } from '../composition/worker.js';
 
 const worker = composeWorker();
 
-export const handler = async (event: unknown, _context: unknown): Promise<void> => worker(event);
+export const handler = async (event: unknown, context: Partial<Context>): Promise<void> =>
+  worker(event, typeof context?.getRemainingTimeInMillis === 'function' ? { remainingMs: () => context.getRemainingTimeInMillis!(), lambdaContext: context } : {});

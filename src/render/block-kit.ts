@@ -1,5 +1,18 @@
+import type {
+  ActionsBlock,
+  ActionsBlockElement,
+  Button,
+  ContextBlock,
+  HeaderBlock,
+  KnownBlock,
+  MrkdwnElement,
+  PlainTextElement,
+  SectionBlock,
+  StaticSelect,
+} from '@slack/types';
 import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
 import { redactSecrets } from '../errors.js';
+import { sanitizeMrkdwn } from './escape.js';
 import { alignTable, renderPlainText } from './plain-text.js';
 
 /** Slack's limits (api.slack.com/reference/block-kit): we stay inside them with margin. */
@@ -15,11 +28,11 @@ export const LIMITS = {
   fallbackText: 3000,
 } as const;
 
-export type Block = Record<string, unknown>;
-
+/** A message as chat.postMessage, chat.update and response URLs take it. */
 export interface SlackMessage {
+  /** the fallback shown in notifications */
   text: string;
-  blocks: Block[];
+  blocks: KnownBlock[];
 }
 
 const EMOJI: Record<Tone, string> = {
@@ -30,15 +43,17 @@ const EMOJI: Record<Tone, string> = {
 };
 
 const cut = (s: string, max: number): string => (s.length <= max ? s : s.slice(0, max - 1) + '…');
-const mrkdwn = (text: string) => ({ type: 'mrkdwn', text });
+const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text: sanitizeMrkdwn(text) });
+const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text });
+const context = (text: string): ContextBlock => ({ type: 'context', elements: [mrkdwn(text)] });
 
-function section(text: string): Block {
+function section(text: string): SectionBlock {
   return { type: 'section', text: mrkdwn(cut(text, LIMITS.sectionText)) };
 }
 
 /** Splits lines into code-block sections that each fit a section's text limit. */
-function codeSections(lines: string[], budget: number): { blocks: Block[]; used: number; shown: number } {
-  const blocks: Block[] = [];
+function codeSections(lines: string[], budget: number): { blocks: KnownBlock[]; used: number; shown: number } {
+  const blocks: KnownBlock[] = [];
   let chunk: string[] = [];
   let used = 0;
   let shown = 0;
@@ -58,14 +73,14 @@ function codeSections(lines: string[], budget: number): { blocks: Block[]; used:
   return { blocks, used, shown };
 }
 
-function partBlocks(p: ReplyPart, budget: number): Block[] {
+function partBlocks(p: ReplyPart, budget: number): KnownBlock[] {
   switch (p.kind) {
     case 'text':
       return [section(p.text)];
     case 'context':
-      return [{ type: 'context', elements: [mrkdwn(cut(p.text, LIMITS.fieldText))] }];
+      return [context(cut(p.text, LIMITS.fieldText))];
     case 'fields': {
-      const blocks: Block[] = [];
+      const blocks: SectionBlock[] = [];
       for (let i = 0; i < p.fields.length; i += LIMITS.fields) {
         blocks.push({
           type: 'section',
@@ -91,36 +106,38 @@ function partBlocks(p: ReplyPart, budget: number): Block[] {
       const { blocks, shown } = codeSections([head!, ...rows], Math.max(budget - 200, 400));
       const hidden = rows.length - Math.max(shown - 1, 0);
       if (hidden > 0) {
-        blocks.push({
-          type: 'context',
-          elements: [mrkdwn(`Showing ${shown - 1} of ${rows.length} ${p.noun}; the rest did not fit in one Slack message.`)],
-        });
+        blocks.push(context(`Showing ${shown - 1} of ${rows.length} ${p.noun}; the rest did not fit in one Slack message.`));
       }
       return blocks;
     }
     case 'buttons': {
-      const buttons = p.buttons.slice(0, 24).map((b) => ({
-        type: 'button',
-        text: { type: 'plain_text', text: cut(b.label, 75) },
-        action_id: cut(b.actionId, 255),
-        value: b.value,
-        ...(b.style ? { style: b.style } : {}),
-      }));
-      const select = p.select && {
+      const buttons = p.buttons.slice(0, 24).map(
+        (b): Button => ({
+          type: 'button',
+          text: plain(cut(b.label, 75)),
+          action_id: cut(b.actionId, 255),
+          value: b.value,
+          ...(b.style ? { style: b.style } : {}),
+        }),
+      );
+      const select: StaticSelect | undefined = p.select && {
         type: 'static_select',
         action_id: cut(p.select.actionId, 255),
-        placeholder: { type: 'plain_text', text: cut(p.select.placeholder, 150) },
-        options: p.select.options.slice(0, 100).map((o) => ({ text: { type: 'plain_text', text: cut(o.label, 75) }, value: cut(o.value, 150) })),
+        placeholder: plain(cut(p.select.placeholder, 150)),
+        options: p.select.options.slice(0, 100).map((o) => ({ text: plain(cut(o.label, 75)), value: cut(o.value, 150) })),
       };
-      return [{ type: 'actions', elements: select ? [...buttons, select] : buttons }];
+      const elements: ActionsBlockElement[] = select ? [...buttons, select] : buttons;
+      const actions: ActionsBlock = { type: 'actions', elements };
+      return [actions];
     }
   }
 }
 
-const size = (blocks: Block[]) => JSON.stringify(blocks).length;
+const size = (blocks: KnownBlock[]) => JSON.stringify(blocks).length;
 
 export function renderBlockKit(r: Reply): SlackMessage {
-  const blocks: Block[] = [{ type: 'header', text: { type: 'plain_text', text: cut(`${EMOJI[r.tone]} ${r.title}`, LIMITS.header), emoji: true } }];
+  const header: HeaderBlock = { type: 'header', text: { ...plain(cut(`${EMOJI[r.tone]} ${r.title}`, LIMITS.header)), emoji: true } };
+  const blocks: KnownBlock[] = [header];
   let truncated = false;
   for (const p of r.parts) {
     const remaining = LIMITS.messageChars - size(blocks);
@@ -136,12 +153,12 @@ export function renderBlockKit(r: Reply): SlackMessage {
     blocks.push(...next);
   }
   if (truncated) {
-    blocks.push({ type: 'context', elements: [mrkdwn('Part of this answer did not fit in one Slack message.')] });
+    blocks.push(context('Part of this answer did not fit in one Slack message.'));
   }
   const first = r.parts.find((p): p is Extract<ReplyPart, { kind: 'text' }> => p.kind === 'text');
   const fallback = `${EMOJI[r.tone]} ${r.title}${first ? ` — ${first.text}` : ''}`;
   // the last line of defence: nothing token- or key-shaped leaves for Slack, whatever an action wrote
-  return JSON.parse(redactSecrets(JSON.stringify({ text: cut(fallback, LIMITS.fallbackText), blocks }))) as SlackMessage;
+  return JSON.parse(redactSecrets(JSON.stringify({ text: sanitizeMrkdwn(cut(fallback, LIMITS.fallbackText)), blocks }))) as SlackMessage;
 }
 
 export { renderPlainText };

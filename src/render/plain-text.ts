@@ -1,3 +1,4 @@
+import { unescapeForTerminal } from './escape.js';
 import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
 
 const MARK: Record<Tone, string> = { ok: '[ok]', warn: '[warn]', error: '[error]', info: '[info]' };
@@ -31,5 +32,5 @@ function part(p: ReplyPart): string[] {
 export function renderPlainText(r: Reply): string {
   const lines = [`${MARK[r.tone]} ${r.title}`];
   for (const p of r.parts) lines.push('', ...part(p));
-  return lines.join('\n').replace(/\*([^*\n]+)\*/g, '$1') + '\n';
+  return unescapeForTerminal(lines.join('\n').replace(/\*([^*\n]+)\*/g, '$1')) + '\n';
 }

@@ -1,20 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { overlayCreate, overlayRm } from '../../src/actions/overlay.js';
 import { buildMatrix, overlayCheck, renderMatrix } from '../../src/actions/overlay-check.js';
-import type { ActionContext } from '../../src/actions/types.js';
 import { parseCommand } from '../../src/commands/parse.js';
 import { parsePolicy } from '../../src/config/policy.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
 import { FakeSwarm, manager, network, worker } from '../support/fixtures.js';
+import { answer, planAndApply } from '../support/run.js';
 
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: [] } }));
-const ctx = (swarm: FakeSwarm, over: Partial<ActionContext> = {}): ActionContext => ({
-  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', attempt: 'a1', dryRun: false, clock: { now: () => new Date() }, ...over,
-});
-const run = (swarm: FakeSwarm, text: string) => {
-  const p = parseCommand(text);
-  return overlayCreate(ctx(swarm, { dryRun: Boolean(p.args['dry-run']) }), p.args as never);
-};
+const run = (swarm: FakeSwarm, text: string) => answer(swarm, text, { policy });
 
 describe('overlay create', () => {
   const existing = () => new FakeSwarm([manager('m1', { leader: true })], { networks: [network('app', { subnets: [{ subnet: '10.20.0.0/24' }] })] });
@@ -56,7 +49,7 @@ describe('overlay create', () => {
   it('dry run changes nothing', async () => {
     const swarm = existing();
     const r = await run(swarm, 'overlay create fresh --no-attachable --dry-run');
-    expect(renderPlainText(r)).toMatch(/Would create `fresh` in `prod`: overlay driver, swarm scope; not attachable/);
+    expect(renderPlainText(r)).toMatch(/Would create overlay `fresh` in `prod`\. Nothing was changed\.\n\nOverlay driver, swarm scope; not attachable/);
     expect(swarm.changes).toEqual([]);
   });
 });
@@ -65,8 +58,8 @@ describe('overlay rm', () => {
   it('refuses while services use it, and refuses ingress', async () => {
     const swarm = new FakeSwarm([], { networks: [network('app'), network('ingress', { ingress: true })] });
     swarm.usage.set('netapp0000000000', { services: ['web'], containers: 3 });
-    await expect(overlayRm(ctx(swarm), { name: 'app' })).rejects.toThrow(/in use by service `web` \(3 containers\)/);
-    await expect(overlayRm(ctx(swarm), { name: 'ingress' })).rejects.toThrow(/routing-mesh/);
+    await expect(run(swarm, 'overlay rm app')).rejects.toThrow(/in use by service `web` \(3 containers\)/);
+    await expect(run(swarm, 'overlay rm ingress')).rejects.toThrow(/routing-mesh/);
     expect(swarm.changes).toEqual([]);
   });
 });
@@ -107,15 +100,15 @@ describe('overlay check action', () => {
 
   it('dry run starts nothing', async () => {
     const s = swarmWithNet();
-    const r = await overlayCheck(fast)(ctx(s, { dryRun: true }), { name: 'app' });
-    expect(renderPlainText(r)).toMatch(/Would run `swarm-ops-probe-req1` \(alpine:3\) as a global service on `app` across 2 nodes/);
+    const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy, dryRun: true });
+    expect(renderPlainText(r)).toMatch(/would check overlay `app` across 2 nodes[\s\S]*Runs `swarm-ops-probe-req1` \(`alpine:3`\) as a global service on `app`/);
     expect(s.services).toEqual([]);
   });
 
   it('runs a global probe, builds the matrix, removes the probe, and skips drained nodes', async () => {
     const s = swarmWithNet();
     s.logs = 'PROBE m1 10.0.9.2 ok\nPROBE m1 10.0.9.3 ok\nPROBE-DONE m1 2\nPROBE w1 10.0.9.2 ok\nPROBE w1 10.0.9.3 ok\nPROBE-DONE w1 2\n';
-    const r = await overlayCheck(fast)(ctx(s), { name: 'app' });
+    const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy });
     const text = renderPlainText(r);
     expect(r.title).toBe('Overlay check app: passed');
     expect(s.services[0]).toMatchObject({ image: 'alpine:3', networkId: 'netapp0000000000', env: expect.arrayContaining(['PROBE_EXPECT=2', 'PROBE_NODE={{.Node.Hostname}}']) });
@@ -126,7 +119,7 @@ describe('overlay check action', () => {
   it('removes the probe and reports a failure when a node never reports', async () => {
     const s = swarmWithNet();
     s.logs = 'PROBE m1 10.0.9.3 fail\nPROBE-DONE m1 2\n';
-    const r = await overlayCheck(fast)(ctx(s), { name: 'app' });
+    const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy });
     expect(r.title).toBe('Overlay check app: FAILED');
     expect(renderPlainText(r)).toMatch(/m1 → w1/);
     expect(renderPlainText(r)).toMatch(/Nodes that did not report in time:\n  - w1/);
@@ -135,8 +128,8 @@ describe('overlay check action', () => {
 
   it('removes the probe also when collecting results fails, and says when it could not', async () => {
     const s = swarmWithNet();
-    s.serviceLogs = async () => Promise.reject(new Error('log broker gone'));
-    await expect(overlayCheck(fast)(ctx(s), { name: 'app' })).rejects.toThrow(/log broker gone/);
+    s.probe.logs = async () => Promise.reject(new Error('log broker gone'));
+    await expect(planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy })).rejects.toThrow(/log broker gone/);
     expect(s.removed).toEqual(['svc1']);
   });
 });

@@ -1,19 +1,17 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { status, statusWarnings } from '../../src/actions/status.js';
-import type { ActionContext } from '../../src/actions/types.js';
+import { statusWarnings } from '../../src/actions/status.js';
 import { parsePolicy } from '../../src/config/policy.js';
 import { assessQuorum } from '../../src/domain/quorum.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
 import { renderBlockKit } from '../../src/render/block-kit.js';
 import { daemonInfo, FakeSwarm, manager, worker } from '../support/fixtures.js';
+import { answer } from '../support/run.js';
 
 const NOW = new Date('2026-11-21T12:00:00Z');
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: [], approver: [] } }));
 
-const ctx = (swarm: FakeSwarm): ActionContext => ({
-  swarm, policy, cluster: 'prod', user: 'U1', requestId: 'req1', attempt: 'a1', dryRun: false, clock: { now: () => NOW },
-});
+const status = (swarm: FakeSwarm) => answer(swarm, 'status', { policy, now: NOW });
 
 /** Golden files live beside the test; UPDATE_GOLDEN=1 rewrites them after a deliberate change. */
 function golden(name: string, actual: string) {
@@ -36,7 +34,7 @@ describe('status', () => {
       ],
       { info },
     );
-    const r = await status(ctx(swarm), {});
+    const r = await status(swarm);
     expect(r.title).toBe('Swarm prod: healthy');
     expect(r.tone).toBe('ok');
     golden('status-healthy', renderPlainText(r));
@@ -48,7 +46,7 @@ describe('status', () => {
       [manager('mgr-1', { leader: true }), manager('mgr-2', { reachability: 'unreachable' }), manager('mgr-3'), worker('wrk-1')],
       { info },
     );
-    const r = await status(ctx(swarm), {});
+    const r = await status(swarm);
     expect(r.title).toBe('Swarm prod: degraded');
     const text = renderPlainText(r);
     expect(text).toContain('Unreachable manager: `mgr-2`');
@@ -76,7 +74,7 @@ describe('status', () => {
         { endpoint: 'tcp://10.0.0.3:2376', error: 'timed out' },
       ],
     });
-    const r = await status(ctx(swarm), {});
+    const r = await status(swarm);
     expect(r.title).toBe('Swarm prod: quorum lost');
     expect(r.tone).toBe('error');
     const text = renderPlainText(r);
@@ -88,13 +86,13 @@ describe('status', () => {
 
   it('quorum lost and no manager answers: a clear error', async () => {
     const swarm = new FakeSwarm([], { quorumLost: true, probes: [{ endpoint: 'tcp://a:2376', error: 'ECONNREFUSED' }] });
-    await expect(status(ctx(swarm), {})).rejects.toThrow(/No manager of `prod` answered: tcp:\/\/a:2376 \(ECONNREFUSED\)/);
+    await expect(status(swarm)).rejects.toThrow(/No manager of `prod` answered: tcp:\/\/a:2376 \(ECONNREFUSED\)/);
   });
 
   it('renders a thousand-node swarm inside Slack\'s limits', async () => {
     const nodes = [manager('mgr-1', { leader: true }), manager('mgr-2'), manager('mgr-3')];
     for (let i = 0; i < 1000; i++) nodes.push(worker(`wrk-${i}`, i % 100 === 0 ? { state: 'down' } : {}));
-    const msg = renderBlockKit(await status(ctx(new FakeSwarm(nodes, { info })), {}));
+    const msg = renderBlockKit(await status(new FakeSwarm(nodes, { info })));
     expect(msg.blocks.length).toBeLessThanOrEqual(50);
     expect(JSON.stringify(msg.blocks).length).toBeLessThan(12_000);
     for (const b of msg.blocks) {
@@ -158,7 +156,7 @@ describe('no leader while a quorum answers', () => {
         { endpoint: 'tcp://10.0.0.3:2376', daemonUp: true, info: daemonInfo({ name: 'mgr-3', nodeId: 'c', remoteManagers: members }) },
       ],
     });
-    const r = await status(ctx(swarm), {});
+    const r = await status(swarm);
     expect(r.title).toBe('Swarm prod: no leader yet');
     expect(renderPlainText(r)).toContain('2 of 3 managers reachable; quorum 2');
     expect(renderPlainText(r)).toContain('Raft address 10.0.0.1:2377');
@@ -166,7 +164,7 @@ describe('no leader while a quorum answers', () => {
 
   it('flags a stale leader view', async () => {
     const swarm = new FakeSwarm([manager('m1', { leader: true }), manager('m2', { reachability: 'unreachable' }), manager('m3', { reachability: 'unreachable' })], { info });
-    const r = await status(ctx(swarm), {});
+    const r = await status(swarm);
     expect(r.title).toBe('Swarm prod: quorum lost');
     expect(renderPlainText(r)).toContain('which still names itself leader: its view is stale');
   });

@@ -13,7 +13,7 @@ describe('mapping Docker JSON to our models', () => {
     });
     expect(n).toEqual({
       id: 'abc', hostname: 'm1', role: 'manager', state: 'ready', availability: 'drain', addr: '10.0.0.1', engineVersion: '24.0.7', os: 'linux',
-      labels: { az: 'b', disk: 'ssd' }, manager: { leader: true, reachability: 'reachable', addr: '10.0.0.1:2377' }, version: 42,
+      labels: { az: 'b', disk: 'ssd' }, nodeLabels: { az: 'b' }, manager: { leader: true, reachability: 'reachable', addr: '10.0.0.1:2377' }, version: 42,
     });
   });
 
@@ -23,6 +23,33 @@ describe('mapping Docker JSON to our models', () => {
       Swarm: { NodeID: 'n1', LocalNodeState: 'active', ControlAvailable: true, Error: 'The swarm does not have a leader.', RemoteManagers: [{ NodeID: 'n1', Addr: '10.0.0.1:2377' }] },
     });
     expect(i).toMatchObject({ endpoint: 'tcp://a:2376', name: 'm1', managers: 0, remoteManagers: [{ nodeId: 'n1', addr: '10.0.0.1:2377' }], error: 'The swarm does not have a leader.' });
+  });
+
+  it('keeps only Spec.Labels as the node labels a label change starts from', () => {
+    const n = toSwarmNode({ ID: 'w1', Description: { Engine: { Labels: { disk: 'ssd' } } } });
+    expect([n.labels, n.nodeLabels]).toEqual([{ disk: 'ssd' }, {}]);
+  });
+
+  it("reads the engine's identity and clock, and the certificate seen on the connection", () => {
+    const i = toDaemonInfo(
+      'tcp://a:2376',
+      { ID: 'ENG1:ABCD', Name: 'w1', ServerVersion: '20.10.24', OSType: 'linux', SystemTime: '2025-03-01T10:00:00.123456789+01:00', Swarm: { LocalNodeState: 'inactive' } },
+      { expiresAt: new Date('2026-01-01T00:00:00Z'), fingerprint: '0a'.repeat(32) },
+    );
+    expect(i).toMatchObject({
+      engineId: 'ENG1:ABCD',
+      engineVersion: '20.10.24',
+      os: 'linux',
+      systemTime: new Date('2025-03-01T09:00:00.123Z'),
+      apiCertExpiresAt: new Date('2026-01-01T00:00:00Z'),
+      apiCertFingerprint: '0a'.repeat(32),
+    });
+  });
+
+  it('leaves out what an old or odd /info does not say', () => {
+    const i = toDaemonInfo('tcp://a:2376', { SystemTime: 'not a time' });
+    expect(i).toMatchObject({ engineId: '', engineVersion: 'unknown', os: 'unknown', localState: 'inactive' });
+    for (const absent of ['systemTime', 'caExpiresAt', 'apiCertExpiresAt', 'apiCertFingerprint']) expect(i).not.toHaveProperty(absent);
   });
 
   it('reads an encrypted overlay', () => {

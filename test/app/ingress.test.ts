@@ -58,7 +58,7 @@ describe('acceptCommand (the acknowledgement path)', () => {
     const ack = await acceptCommand(d, cmd('rotate both', 'U0VIEW'));
     expect(ack.text).toMatch(/You need the \*operator\* role to run `\/swarm rotate` \(you have: viewer\)/);
     expect(queue.jobs).toEqual([
-      { kind: 'audit', event: expect.objectContaining({ outcome: 'refused', user: 'U0VIEW', command: 'rotate both', requestId: 'req1' }) },
+      { kind: 'audit', event: expect.objectContaining({ outcome: 'refused', user: 'U0VIEW', command: 'rotate both', requestId: 'req1' }), issuedAt: expect.any(String) },
     ]);
   });
 

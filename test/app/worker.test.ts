@@ -1,9 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { createWorker } from '../../src/app/worker.js';
+import { signJob } from '../../src/domain/job-signature.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../../src/domain/approval.js';
 import { SwarmError } from '../../src/errors.js';
 import { FakeSwarm, daemonInfo, manager, worker } from '../support/fixtures.js';
-import { credentials, FakeAudit, FakeChat, MemoryLog, policies } from '../support/fakes.js';
+import { credentials, FakeAudit, FakeChat, MemoryLedger, MemoryLog, MemoryState, policies } from '../support/fakes.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 
@@ -12,8 +13,13 @@ function setup(swarm = new FakeSwarm([manager('m1', { leader: true }), manager('
   const audit = new FakeAudit();
   const log = new MemoryLog();
   const creds = credentials();
+  const state = new MemoryState();
   let now = NOW;
   const run = createWorker({
+    ledger: new MemoryLedger(),
+    claims: state,
+    pending: state,
+    history: state,
     policies: policies(),
     credentials: creds,
     swarmFor: () => swarm,
@@ -23,19 +29,18 @@ function setup(swarm = new FakeSwarm([manager('m1', { leader: true }), manager('
     clock: { now: () => now },
     signingSecret: async () => 'secret',
   });
-  return { run, chat, audit, log, swarm, creds, later: (ms: number) => (now = new Date(NOW.getTime() + ms)) };
+  return { run, chat, audit, log, swarm, creds, state, later: (ms: number) => (now = new Date(NOW.getTime() + ms)) };
 }
 
-const job = (text: string, user = 'U0OPS', requestId = 'req1') => ({
-  kind: 'command', requestId, text, command: text.split(' ')[0], cluster: 'prod', user, channel: 'C0OPS', responseUrl: 'https://hooks.slack.test/r', issuedAt: NOW.toISOString(),
-});
+const job = (text: string, user = 'U0OPS', requestId = 'req1') =>
+  signJob({ kind: 'command', requestId, text, command: text.split(' ')[0], cluster: 'prod', user, channel: 'C0OPS', responseUrl: 'https://hooks.slack.test/r', issuedAt: NOW.toISOString() }, 'secret');
 
 const buttonValue = (chat: FakeChat) =>
   (chat.posts.at(-1)!.message.blocks.find((b) => b['type'] === 'actions')!['elements'] as Array<{ action_id: string; value: string }>).find((e) => e.action_id === APPROVE_ACTION)!.value;
 
-const click = (value: string, user: string, decision: 'approve' | 'deny' = 'approve', reason?: string) => ({
-  kind: 'decision', requestId: `click-${user}`, decision, value, user, channel: 'C0OPS', messageTs: '1.0001', responseUrl: 'https://hooks.slack.test/click', ...(reason ? { reason } : {}),
-});
+let clicks = 0;
+const click = (value: string, user: string, decision: 'approve' | 'deny' = 'approve', reason?: string, at = NOW) =>
+  signJob({ kind: 'decision', requestId: `click-${user}-${++clicks}`, decision, value, user, channel: 'C0OPS', messageTs: '1.0001', responseUrl: 'https://hooks.slack.test/click', issuedAt: at.toISOString(), ...(reason ? { reason } : {}) }, 'secret');
 
 describe('worker', () => {
   it('posts a result to the channel and audits nothing for a read', async () => {
@@ -61,12 +66,30 @@ describe('worker', () => {
     expect(log.lines).toContainEqual(expect.objectContaining({ level: 'error', message: 'could not post to the response URL' }));
   });
 
-  it('repeated delivery of the same job acts once', async () => {
-    const { run, swarm, chat } = setup();
-    await run(job('rotate worker'));
-    await run(job('rotate worker'));
+  it('repeated delivery of the same job acts once and is audited once', async () => {
+    const { run, swarm, audit } = setup();
+    const j = job('rotate worker');
+    await run(j);
+    await run(j);
     expect(swarm.changes).toEqual(['rotate worker']);
-    expect(chat.responses.at(-1)!.message.text).toMatch(/already done/);
+    expect(audit.events).toHaveLength(1);
+  });
+
+  it('runs only jobs the ingress signed, fresh ones, and posts nothing for the others', async () => {
+    const { run, swarm, chat, log, later } = setup();
+    const forged = { ...job('rotate worker'), user: 'U0APPROVE' };
+    await run(forged);
+    await run({ ...job('rotate worker'), sig: undefined });
+    const stale = job('rotate worker', 'U0OPS', 'req-old');
+    later(16 * 60_000);
+    await run(stale);
+    expect(swarm.changes).toEqual([]);
+    expect(chat.responses).toEqual([]);
+    expect(log.lines.filter((l) => l.message === 'refused a job that the ingress did not issue').map((l) => l.fields?.['why'])).toEqual([
+      'bad signature',
+      'no signature',
+      expect.stringMatching(/^stale/),
+    ]);
   });
 
   it('re-checks the role: a policy change since the ingress wins', async () => {
@@ -80,7 +103,7 @@ describe('worker', () => {
 
   it('shows a generic line with the request id for unexpected errors and logs the cause', async () => {
     const swarm = new FakeSwarm([]);
-    swarm.listNodes = async () => Promise.reject(new TypeError('boom SWMTKN-1-abcdefghijklmnopqrstuvwxyz0123456789'));
+    swarm.nodes.list = async () => Promise.reject(new TypeError('boom SWMTKN-1-abcdefghijklmnopqrstuvwxyz0123456789'));
     const { run, chat, log } = setup(swarm);
     await run(job('status', 'U0VIEW'));
     expect(chat.responses[0]!.message.text).toMatch(/Something went wrong on our side. Quote request id `req1`/);
@@ -91,7 +114,7 @@ describe('worker', () => {
 
   it('says plainly that a swarm without a leader changed nothing', async () => {
     const swarm = new FakeSwarm([]);
-    swarm.listNodes = async () => Promise.reject(new SwarmError('QUORUM_LOST', 'The swarm has no leader (tcp://a: rpc error ...).'));
+    swarm.nodes.list = async () => Promise.reject(new SwarmError('QUORUM_LOST', 'The swarm has no leader (tcp://a: rpc error ...).'));
     const { run, chat, audit } = setup(swarm);
     await run(job('rotate worker'));
     expect(chat.responses[0]!.message.text).toMatch(/No leader: nothing was changed — The swarm `prod` has no leader \(quorum lost\).*\/swarm status/);
@@ -101,8 +124,8 @@ describe('worker', () => {
   it('drops the cached credentials once on a TLS failure and tries again', async () => {
     const swarm = new FakeSwarm([manager('m1', { leader: true })], { info: daemonInfo() });
     let calls = 0;
-    const real = swarm.listNodes.bind(swarm);
-    swarm.listNodes = async () => (++calls === 1 ? Promise.reject(new SwarmError('TLS', 'TLS to the managers failed')) : real());
+    const real = swarm.nodes.list;
+    swarm.nodes.list = async () => (++calls === 1 ? Promise.reject(new SwarmError('TLS', 'TLS to the managers failed')) : real());
     const { run, chat, creds } = setup(swarm);
     await run(job('status', 'U0VIEW'));
     expect(creds.invalidated).toEqual(['prod']);
@@ -114,12 +137,12 @@ describe('worker', () => {
     creds.clusterCredentials = async () => Promise.reject(new Error('no credentials should be read for help'));
     await run(job('help overlay', 'U0VIEW'));
     expect(chat.responses[0]!.message.response_type).toBe('ephemeral');
-    expect(JSON.stringify(chat.responses[0]!.message.blocks)).toContain('/swarm overlay create <name>');
+    expect(JSON.stringify(chat.responses[0]!.message.blocks)).toContain('/swarm overlay create &lt;name&gt;');
   });
 
   it('ignores a malformed job, logging why', async () => {
     const { run, chat, log } = setup();
-    await run({ kind: 'command', text: 'status' });
+    await run(signJob({ kind: 'command', text: 'status', issuedAt: NOW.toISOString() }, 'secret'));
     expect(chat.responses).toEqual([]);
     expect(log.lines[0]).toMatchObject({ level: 'error', message: 'rejected a malformed job' });
   });
@@ -136,7 +159,7 @@ describe('worker', () => {
       await run(job('join manager tcp://10.0.0.9:2376'));
       expect(chat.posts[0]!.channel).toBe('C0OPS');
       const blocks = JSON.stringify(chat.posts[0]!.message.blocks);
-      expect(blocks).toMatch(/Approval needed: join new-mgr to prod as a manager/);
+      expect(blocks).toMatch(/Approval needed: join new-mgr \(tcp:\/\/10.0.0.9:2376\) to prod as a manager/);
       expect(blocks).toMatch(/4 managers is an even number/);
       expect(blocks).toContain(APPROVE_ACTION);
       expect(blocks).toContain(DENY_ACTION);
@@ -152,7 +175,7 @@ describe('worker', () => {
       await run(click(value, 'U0OPS'));
       expect(chat.responses.at(-1)!.message).toMatchObject({ response_type: 'ephemeral', replace_original: false, text: expect.stringMatching(/can't approve your own request/) });
       await run(click(value, 'U0VIEW'));
-      expect(chat.responses.at(-1)!.message.text).toMatch(/Only an approver can approve/);
+      expect(chat.responses.at(-1)!.message.text).toMatch(/Only an approver of `prod` can approve/);
       expect(swarm.changes).toEqual([]);
 
       await run(click(value, 'U0APPROVE'));
@@ -169,8 +192,8 @@ describe('worker', () => {
     it('refuses after the request expires', async () => {
       const { run, chat, audit, swarm, later } = withSpare();
       await run(job('join manager tcp://10.0.0.9:2376'));
-      later(16 * 60_000);
-      await run(click(buttonValue(chat), 'U0APPROVE'));
+      const at = later(16 * 60_000);
+      await run(click(buttonValue(chat), 'U0APPROVE', 'approve', undefined, at));
       expect(chat.responses.at(-1)!.message.text).toMatch(/expired at 10:15 UTC/);
       expect(chat.updates.at(-1)!.message.text).toMatch(/Expired/);
       expect(audit.events.at(-1)).toMatchObject({ outcome: 'expired' });
@@ -181,17 +204,17 @@ describe('worker', () => {
       const { run, chat, audit, swarm } = withSpare();
       await run(job('join manager tcp://10.0.0.9:2376'));
       await run(click(buttonValue(chat), 'U0OPS', 'deny', 'withdrawn'));
-      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Withdrawn by the requester at .*: Withdrawn by the requester/);
+      expect(JSON.stringify(chat.updates.at(-1)!.message.blocks)).toMatch(/Withdrawn by the requester at .*\. Nothing was changed/);
       expect(audit.events.at(-1)).toMatchObject({ outcome: 'denied' });
       expect(swarm.changes).toEqual([]);
     });
 
-    it('a decision the swarm cannot record is refused, a denial too, so no approval can overtake it', async () => {
-      const { run, chat, audit, swarm } = withSpare();
+    it('a decision the table cannot record is refused, a denial too, so no approval can overtake it', async () => {
+      const { run, chat, audit, state } = withSpare();
       await run(job('join manager tcp://10.0.0.9:2376'));
-      swarm.claimOperation = async () => Promise.reject(new SwarmError('QUORUM_LOST', 'no leader'));
+      state.claim = async () => Promise.reject(new Error('ProvisionedThroughputExceededException'));
       await run(click(buttonValue(chat), 'U0APPROVE', 'deny', 'not-now'));
-      expect(chat.responses.at(-1)!.message).toMatchObject({ replace_original: false, text: expect.stringMatching(/no leader \(quorum lost\)/) });
+      expect(chat.responses.at(-1)!.message).toMatchObject({ replace_original: false, text: expect.stringMatching(/Something went wrong on our side/) });
       expect(chat.updates).toEqual([]);
       expect(audit.events.map((e) => e.outcome)).toEqual(['requested']);
     });
@@ -216,7 +239,7 @@ describe('worker', () => {
       const { run, chat, swarm } = withSpare();
       await run(job('join manager tcp://10.0.0.9:2376 --dry-run'));
       expect(chat.posts).toEqual([]);
-      expect(chat.responses[0]!.message.text).toMatch(/Dry run: would join new-mgr to prod as a manager/);
+      expect(chat.responses[0]!.message.text).toMatch(/Dry run: would join new-mgr \(tcp:\/\/10.0.0.9:2376\) to prod as a manager/);
       expect(swarm.changes).toEqual([]);
     });
   });

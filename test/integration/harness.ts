@@ -8,8 +8,10 @@ import { inject } from 'vitest';
 import { startLambdaStandIn, startSlackStandIn, startSsmStandIn, type StoredParameter } from '../support/stand-ins.js';
 import { blockActionEvent, slashCommandEvent } from '../support/slack-requests.js';
 import { readLab, type Lab } from './lab.js';
+import { startLocalDynamo } from '../../src/adapters/local-dynamo.js';
 
 export const PREFIX = '/swarm-ops/test';
+export const STATE_TABLE = 'swarm-ops-test-state';
 export const SIGNING_SECRET = 'lab-signing-secret-0123456789abcdef';
 
 export const USERS = { viewer: 'U0VIEW', operator: 'U0OPS', approver: 'U0APPROVE', approver2: 'U0APPROVE2', stranger: 'U0NOBODY' };
@@ -65,8 +67,11 @@ export function labParameters(lab: Lab): StoredParameter[] {
 }
 
 /** The contract's environment, with the AWS SDK and Slack pointed at the stand-ins, as the Lambda functions would read it. */
-export function useLabEnvironment(o: { ssmUrl: string; slackApiUrl: string; lambdaUrl?: string }): void {
+export function useLabEnvironment(o: { ssmUrl: string; slackApiUrl: string; lambdaUrl?: string; dynamoUrl?: string; responseUrlPrefix?: string }): void {
   Object.assign(process.env, {
+    STATE_TABLE: STATE_TABLE,
+    ...(o.dynamoUrl ? { AWS_ENDPOINT_URL_DYNAMODB: o.dynamoUrl } : {}),
+    ...(o.responseUrlPrefix ? { SLACK_RESPONSE_URL_PREFIXES: o.responseUrlPrefix } : {}),
     SSM_PREFIX: PREFIX,
     WORKER_FUNCTION_NAME: 'swarm-ops-test-worker',
     SLACK_API_URL: o.slackApiUrl,
@@ -83,6 +88,8 @@ export async function startHarness() {
   const lab: Lab = readLab();
   const ssm = await startSsmStandIn(labParameters(lab));
   const slack = await startSlackStandIn();
+  // the bot's table: dynalite in this process, created from the definition serverless.yml deploys
+  const dynamo = await startLocalDynamo({ tableName: STATE_TABLE });
 
   // capture every log line the handlers write, for the secret scans
   const logLines: string[] = [];
@@ -92,13 +99,13 @@ export async function startHarness() {
     return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
   }) as typeof process.stdout.write;
 
-  let workerHandler: ((e: unknown, c: unknown) => Promise<unknown>) | undefined;
+  let workerHandler: ((e: unknown, c: never) => Promise<unknown>) | undefined;
   const lambda = await startLambdaStandIn(async (fn, payload) => {
     if (fn !== 'swarm-ops-test-worker') throw new Error(`unexpected function ${fn}`);
-    await workerHandler!(payload, {});
+    await workerHandler!(payload, {} as never);
   });
 
-  useLabEnvironment({ ssmUrl: ssm.url, slackApiUrl: slack.apiUrl, lambdaUrl: lambda.url });
+  useLabEnvironment({ ssmUrl: ssm.url, slackApiUrl: slack.apiUrl, lambdaUrl: lambda.url, dynamoUrl: dynamo.endpoint, responseUrlPrefix: slack.responseUrl('') });
   // the handlers compose themselves from the environment at import, as in Lambda
   const slackHandler = (await import('../../src/handlers/slack.js')).handler;
   workerHandler = (await import('../../src/handlers/worker.js')).handler;
@@ -137,6 +144,7 @@ export async function startHarness() {
   return {
     lab,
     ssm,
+    dynamo,
     slack,
     lambda,
     logLines,
@@ -147,7 +155,7 @@ export async function startHarness() {
     auditPosts: () => slack.posts.filter((p) => p.method === 'chat.postMessage' && p.body['channel'] === 'C0AUDIT'),
     async close() {
       process.stdout.write = write;
-      await Promise.all([ssm.close(), slack.close(), lambda.close()]);
+      await Promise.all([ssm.close(), slack.close(), lambda.close(), dynamo.close()]);
     },
   };
 }

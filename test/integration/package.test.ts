@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, startSsmStandIn } from '../support/stand-ins.js';
-import { labParameters, labUnavailable, useLabEnvironment } from './harness.js';
+import { labParameters, labUnavailable, SIGNING_SECRET, STATE_TABLE, useLabEnvironment } from './harness.js';
+import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local-dynamo.js';
+import { signJob } from '../../src/domain/job-signature.js';
 import { readLab } from './lab.js';
 
 type Handler = (event: unknown, context: unknown) => Promise<unknown>;
@@ -19,6 +21,7 @@ describe.skipIf(labUnavailable())('the packaged bundles against the real swarm',
   let dir = '';
   let ssm: Awaited<ReturnType<typeof startSsmStandIn>>;
   let slack: Awaited<ReturnType<typeof startSlackStandIn>>;
+  let dynamo: LocalDynamo;
   const load = (fn: string): Handler => {
     const out = path.join(dir, fn);
     execFileSync('unzip', ['-qo', path.join(dir, `${fn}.zip`), '-d', out]);
@@ -30,18 +33,19 @@ describe.skipIf(labUnavailable())('the packaged bundles against the real swarm',
     execFileSync('npx', ['serverless', 'package', '--package', dir], { cwd: path.resolve(import.meta.dirname, '../..'), stdio: 'pipe', timeout: 240_000 });
     ssm = await startSsmStandIn(labParameters(readLab()));
     slack = await startSlackStandIn();
-    useLabEnvironment({ ssmUrl: ssm.url, slackApiUrl: slack.apiUrl });
+    dynamo = await startLocalDynamo({ tableName: STATE_TABLE });
+    useLabEnvironment({ ssmUrl: ssm.url, slackApiUrl: slack.apiUrl, dynamoUrl: dynamo.endpoint, responseUrlPrefix: slack.responseUrl('') });
   }, 300_000);
 
   afterAll(async () => {
-    await Promise.all([ssm?.close(), slack?.close()]);
+    await Promise.all([ssm?.close(), slack?.close(), dynamo?.close()]);
     rmSync(dir, { recursive: true, force: true });
   });
 
   it('the worker bundle answers /swarm status from the lab', async () => {
     const worker = load('worker');
     await worker(
-      {
+      signJob({
         kind: 'command',
         requestId: 'artifact1',
         text: 'status',
@@ -51,7 +55,7 @@ describe.skipIf(labUnavailable())('the packaged bundles against the real swarm',
         channel: 'C0PRODOPS',
         responseUrl: slack.responseUrl('artifact1'),
         issuedAt: new Date().toISOString(),
-      },
+      }, SIGNING_SECRET),
       {},
     );
     const answer = slack.responses.find((r) => r.id === 'artifact1')!.body;

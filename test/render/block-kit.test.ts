@@ -3,7 +3,7 @@ import { createAudit } from '../../src/audit.js';
 import { reply } from '../../src/domain/reply.js';
 import { LIMITS, renderBlockKit } from '../../src/render/block-kit.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
-import { FakeChat, MemoryLog } from '../support/fakes.js';
+import { FakeChat, MemoryLog, MemoryState } from '../support/fakes.js';
 
 const TOKEN = 'SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-1awxwuwd3z9j1z3puu7rcgdbx';
 
@@ -68,15 +68,18 @@ describe('audit', () => {
   it('posts who, what, cluster, outcome, duration and request id, and logs one line, all redacted', async () => {
     const chat = new FakeChat();
     const log = new MemoryLog();
-    await createAudit({ chat, log }).record(
+    const history = new MemoryState();
+    await createAudit({ chat, log, history }).record(
       { requestId: 'r1', at: '2026-11-21T10:00:00.000Z', user: 'U0OPS', command: `drain ${TOKEN}`, cluster: 'prod', outcome: 'refused', detail: `bad ${TOKEN}`, durationMs: 1500 },
-      'C0AUDIT',
+      { auditChannel: 'C0AUDIT', auditRetentionDays: 400 },
     );
     const posted = JSON.stringify(chat.posts);
     expect(chat.posts[0]!.channel).toBe('C0AUDIT');
-    for (const s of ['<@U0OPS>', 'prod', 'refused', '1.5 s', 'request r1']) expect(posted).toContain(s);
+    for (const s of ['<@U0OPS>', 'prod', 'refused', '1.5 s', 'request `r1`']) expect(posted).toContain(s);
     expect(posted).not.toContain('SWMTKN-1-3pu6');
     expect(log.lines).toHaveLength(1);
     expect(JSON.stringify(log.lines)).not.toContain('SWMTKN-1-3pu6');
+    expect(history.events).toHaveLength(1);
+    expect(JSON.stringify(history.events)).not.toContain('SWMTKN-1-3pu6');
   });
 });

@@ -39,15 +39,46 @@ const json = (res: http.ServerResponse, status: number, body: unknown, type = 'a
   res.end(JSON.stringify(body));
 };
 
-/** AWS SSM Parameter Store: GetParameter(s), GetParametersByPath with paging of up to 10. */
+/** An error the SSM stand-in answers with, in AWS's JSON protocol (`__type` names the exception). */
+export interface SsmFailure {
+  /** e.g. ThrottlingException, AccessDeniedException */
+  type: string;
+  message?: string;
+  /** HTTP status, 400 unless given */
+  status?: number;
+  /** only these operations fail (all when absent), e.g. ['GetParametersByPath'] */
+  targets?: string[];
+}
+
+/**
+ * AWS SSM Parameter Store: GetParameter(s), GetParametersByPath with paging
+ * of up to 10, PutParameter; `failWith` makes it answer with an AWS error.
+ */
 export async function startSsmStandIn(initial: StoredParameter[] = []) {
   const params = new Map(initial.map((p) => [p.name, p]));
+  const versions = new Map<string, number>();
   const calls: Array<{ target: string; input: Record<string, unknown> }> = [];
-  const toWire = (p: StoredParameter) => ({ Name: p.name, Type: p.type, Value: p.value, Version: 1, ARN: `arn:aws:ssm:eu-west-1:000000000000:parameter${p.name}` });
+  let failure: SsmFailure | undefined;
+  const toWire = (p: StoredParameter) => ({ Name: p.name, Type: p.type, Value: p.value, Version: versions.get(p.name) ?? 1, ARN: `arn:aws:ssm:eu-west-1:000000000000:parameter${p.name}` });
   const srv = await listen((req, body, res) => {
     const target = String(req.headers['x-amz-target'] ?? '').replace('AmazonSSM.', '');
     const input = JSON.parse(body || '{}') as Record<string, unknown>;
     calls.push({ target, input });
+    if (failure && (!failure.targets || failure.targets.includes(target))) {
+      return json(res, failure.status ?? 400, { __type: failure.type, message: failure.message ?? failure.type });
+    }
+    if (target === 'PutParameter') {
+      const name = String(input['Name']);
+      const type = input['Type'] as StoredParameter['type'] | undefined;
+      const existing = params.get(name);
+      if (existing && !input['Overwrite']) {
+        return json(res, 400, { __type: 'ParameterAlreadyExists', message: 'The parameter already exists. To overwrite this value, set the overwrite option in the request to true.' });
+      }
+      const version = (versions.get(name) ?? (existing ? 1 : 0)) + 1;
+      params.set(name, { name, type: type ?? existing?.type ?? 'String', value: String(input['Value']) });
+      versions.set(name, version);
+      return json(res, 200, { Version: version, Tier: 'Standard' });
+    }
     if (target === 'GetParameters') {
       const names = input['Names'] as string[];
       if (!names?.length || names.length > 10) return json(res, 400, { __type: 'ValidationException', message: '1-10 names' });
@@ -73,6 +104,12 @@ export async function startSsmStandIn(initial: StoredParameter[] = []) {
     calls,
     put: (p: StoredParameter) => params.set(p.name, p),
     remove: (name: string) => params.delete(name),
+    /** the stored parameter, e.g. to check what PutParameter wrote */
+    read: (name: string): StoredParameter | undefined => params.get(name),
+    /** every following call (or those to `targets`) answers with this error, until `failWith(undefined)` */
+    failWith: (f: SsmFailure | undefined) => {
+      failure = f;
+    },
   };
 }
 
