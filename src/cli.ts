@@ -42,7 +42,7 @@ const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
 try {
   const history = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName);
   const needsSwarm = !/^\s*help\b/i.test(text);
-  const { output, ok } = await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history);
+  const { output, ok } = await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history, history);
   process.stdout.write(output);
   process.exitCode = ok ? 0 : 1;
 } finally {

@@ -153,6 +153,13 @@ export interface Swarm extends SwarmReader {
   networks: NetworksRead & NetworksWrite;
   tokens: TokensWrite;
   probe: ProbeServices;
+  /** Docker configs an earlier version of the bot kept in the swarm (`swarm-ops.op.*`, `swarm-ops.pending.*`) */
+  legacyState: LegacyState;
+}
+
+export interface LegacyState {
+  list(): Promise<Array<{ id: string; name: string }>>;
+  remove(id: string): Promise<void>;
 }
 
 /** A reader that is only a reader at run time too: no write method is reachable through it. */
@@ -227,6 +234,10 @@ export interface Claims {
    * retried write); false when someone else holds it.
    */
   claim(key: string, owner: string, opts?: { ttlSeconds?: number; note?: string }): Promise<boolean>;
+  /** who holds `key` now (an expired claim is no one's) */
+  holder(key: string): Promise<{ owner: string; note?: string } | undefined>;
+  /** gives `key` up, if `owner` holds it */
+  release(key: string, owner: string): Promise<void>;
 }
 
 /** A job delivered twice acts once: Lambda's async invoke is at-least-once. */

@@ -36,6 +36,52 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }));
 const resources = (type: string) => Object.entries(template.Resources).filter(([, r]) => r.Type === type);
 const flat = (v: unknown) => JSON.stringify(v);
 
+type Statement = { Effect: string; Action: string | string[]; Resource: unknown; Condition?: Record<string, Record<string, unknown>> };
+const functions = () => Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
+/** the logical id of a function's role */
+const roleOf = (fn: string) => functions()[fn]!.Role['Fn::GetAtt'][0] as string;
+/** a role's inline statements, all of them (logs too) */
+const allStatementsOf = (role: string): Statement[] =>
+  (template.Resources[role]!.Properties.Policies as Array<{ PolicyDocument: { Statement: Statement[] } }>).flatMap((p) => p.PolicyDocument.Statement);
+const actions = (s: Statement) => [s.Action].flat();
+
+/** a made-up account: what CloudFormation fills in at deploy time */
+const PSEUDO: Record<string, string> = { 'AWS::Partition': 'aws', 'AWS::Region': 'eu-west-1', 'AWS::AccountId': '123456789012' };
+/** a template value as the string CloudFormation makes of it (Ref, Fn::Join, Fn::Sub of pseudo parameters; Fn::GetAtt as a stand-in ARN) */
+function resolve(v: any): string {
+  if (typeof v === 'string') return v;
+  if (v && typeof v === 'object') {
+    if ('Ref' in v && PSEUDO[v.Ref]) return PSEUDO[v.Ref]!;
+    if ('Fn::Join' in v) return (v['Fn::Join'][1] as unknown[]).map(resolve).join(v['Fn::Join'][0]);
+    if ('Fn::Sub' in v) return (v['Fn::Sub'] as string).replace(/\$\{([^}]+)\}/g, (_, k: string) => PSEUDO[k] ?? `<${k}>`);
+    if ('Fn::GetAtt' in v) return `<${(v['Fn::GetAtt'] as string[]).join('.')}>`;
+  }
+  throw new Error(`cannot resolve ${flat(v)}`);
+}
+/**
+ * IAM's wildcard match: `*` is any run of characters, `?` one. Over the whole string, so a `*` may span
+ * slashes and colons: never narrower than IAM itself, which is the safe side for "cannot" assertions.
+ * Actions are case-insensitive, resources not.
+ */
+function iamMatch(pattern: string, value: string, ignoreCase = false): boolean {
+  const re = pattern
+    .split('')
+    .map((c) => (c === '*' ? '.*' : c === '?' ? '.' : c.replace(/[.+^${}()|[\]\\]/g, '\\$&')))
+    .join('');
+  return new RegExp(`^${re}$`, ignoreCase ? 'i' : '').test(value);
+}
+const paramArn = (name: string) => `arn:aws:ssm:eu-west-1:123456789012:parameter/swarm-ops/prod${name ? `/${name}` : ''}`;
+/** whether any of a role's statements allows `action` on `arn` (every statement is an Allow with Action and Resource: checked below) */
+const allows = (role: string, action: string, arn: string) =>
+  allStatementsOf(role).some((s) => actions(s).some((a) => iamMatch(a, action, true)) && [s.Resource].flat().map(resolve).some((r) => iamMatch(r, arn)));
+const PARAMETER_ARN = 'kms:EncryptionContext:PARAMETER_ARN';
+/** whether a role may have KMS `action` a SecureString through SSM: a statement allowing it whose encryption-context condition (if any) matches */
+const kmsAllows = (role: string, action: string, arn: string) =>
+  allStatementsOf(role).some(
+    (s) => actions(s).some((a) => iamMatch(a, action, true)) && (s.Condition?.['StringLike']?.[PARAMETER_ARN] === undefined || [s.Condition['StringLike'][PARAMETER_ARN]].flat().map(resolve).some((r) => iamMatch(r, arn))),
+  );
+const SSM_READS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'];
+
 describe('npx serverless package (offline)', () => {
   it('builds the contract\'s three functions (and the approval sweep) on nodejs22.x with their handlers', () => {
     const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
@@ -58,53 +104,156 @@ describe('npx serverless package (offline)', () => {
     expect(resources('AWS::Events::Rule').length).toBe(2);
   });
 
-  it('grants least privilege: SSM under the prefix, KMS via SSM only, invoke of the worker only, by the ingress only', () => {
-    const roles = Object.fromEntries(resources('AWS::IAM::Role'));
-    const statementsOf = (role: string) =>
-      (roles[role]!.Properties.Policies as Array<{ PolicyDocument: { Statement: any[] } }>)
-        .flatMap((p) => p.PolicyDocument.Statement)
-        .filter((s) => !flat(s.Action).includes('logs:'));
-    const actionsOf = (role: string) => statementsOf(role).flatMap((s) => [s.Action].flat()).sort();
-    const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
-    const roleOf = (fn: string) => fns[fn]!.Role['Fn::GetAtt'][0] as string;
-    expect(roleOf('WorkerLambdaFunction')).toBe(roleOf('RotateLambdaFunction'));
-    expect(roleOf('WorkerLambdaFunction')).toBe(roleOf('SweepLambdaFunction'));
-    expect(roleOf('SlackLambdaFunction')).not.toBe(roleOf('WorkerLambdaFunction'));
+  it('gives each function the role it needs: the worker the provider role, rotate and sweep a scheduled role, slack the ingress role', () => {
+    expect(roleOf('WorkerLambdaFunction')).toBe('IamRoleLambdaExecution');
+    expect(roleOf('RotateLambdaFunction')).toBe('ScheduledRole');
+    expect(roleOf('SweepLambdaFunction')).toBe('ScheduledRole');
+    expect(roleOf('SlackLambdaFunction')).toBe('SlackIngressRole');
+    expect(resources('AWS::IAM::Role').map(([k]) => k).sort()).toEqual(['IamRoleLambdaExecution', 'ScheduledRole', 'SlackIngressRole']);
+    // what the matcher below reads is all a role has: inline Allow statements with Action and Resource, and AWS's
+    // logging (and, for VPC functions, network interface) policies, which grant nothing of SSM, KMS or DynamoDB
+    for (const [name, role] of resources('AWS::IAM::Role')) {
+      for (const st of allStatementsOf(name)) {
+        expect(st.Effect).toBe('Allow');
+        expect(Object.keys(st).sort()).toEqual(st.Condition ? ['Action', 'Condition', 'Effect', 'Resource'] : ['Action', 'Effect', 'Resource']);
+      }
+      for (const arn of (role.Properties['ManagedPolicyArns'] ?? []) as unknown[]) {
+        expect(resolve(arn)).toMatch(/^arn:aws:iam::aws:policy\/service-role\/AWSLambda(Basic|VPCAccess)ExecutionRole$/);
+      }
+    }
+  });
 
-    // worker, rotate and sweep: the service's parameters and KMS through SSM, the state table, and no invoking anything
+  it('grants least privilege: SSM under the prefix, KMS via SSM only, invoke of the worker only, by the ingress only', () => {
+    const statementsOf = (role: string) => allStatementsOf(role).filter((s) => !flat(s.Action).includes('logs:'));
+    const actionsOf = (role: string) => statementsOf(role).flatMap(actions).sort();
+    const dynamo = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
+
+    // the worker: the service's parameters and KMS through SSM, the unlock keys, the state table; no invoking anything
     const worker = roleOf('WorkerLambdaFunction');
-    expect(actionsOf(worker)).toEqual([
-      'dynamodb:ConditionCheckItem',
-      'dynamodb:DeleteItem',
-      'dynamodb:GetItem',
-      'dynamodb:PutItem',
-      'dynamodb:Query',
-      'dynamodb:UpdateItem',
-      'kms:Decrypt',
-      'ssm:GetParameter',
-      'ssm:GetParameters',
-      'ssm:GetParametersByPath',
-    ]);
-    const ssm = statementsOf(worker).find((s) => flat(s.Action).includes('ssm:'))!;
-    expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod"');
-    expect(flat(ssm.Resource)).toContain('parameter/swarm-ops/prod/*');
-    expect(flat(ssm.Resource)).not.toMatch(/"\*"/);
+    expect(actionsOf(worker)).toEqual([...dynamo, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', ...SSM_READS, 'ssm:PutParameter']);
+    const ssm = statementsOf(worker).find((s) => actions(s).includes('ssm:GetParameter'))!;
+    expect([ssm.Resource].flat().map(resolve)).toEqual([paramArn(''), paramArn('*')]);
+
+    // rotate and sweep (and watch, later): their parameters, KMS through SSM, the state table
+    const scheduled = roleOf('RotateLambdaFunction');
+    expect(actionsOf(scheduled)).toEqual([...dynamo, 'kms:Decrypt', ...SSM_READS]);
+    const scheduledSsm = statementsOf(scheduled).find((s) => actions(s).includes('ssm:GetParameter'))!;
+    expect([scheduledSsm.Resource].flat().map(resolve).sort()).toEqual(['clusters/*', 'policy', 'slack/bot-token', 'slack/bot-user-id'].map(paramArn));
 
     // the ingress: Slack secrets and policy only (never the clusters' keys), KMS through SSM, invoke of the worker only
     const slack = roleOf('SlackLambdaFunction');
     expect(actionsOf(slack)).toEqual(['kms:Decrypt', 'lambda:InvokeFunction', 'ssm:GetParameter', 'ssm:GetParameters']);
-    const slackSsm = flat(statementsOf(slack).find((s) => flat(s.Action).includes('ssm:'))!.Resource);
-    expect(slackSsm).toContain('parameter/swarm-ops/prod/slack/*');
-    expect(slackSsm).toContain('parameter/swarm-ops/prod/policy');
-    expect(slackSsm).not.toContain('clusters');
+    const slackSsm = statementsOf(slack).find((s) => actions(s).includes('ssm:GetParameter'))!;
+    expect([slackSsm.Resource].flat().map(resolve).sort()).toEqual([paramArn('policy'), paramArn('slack/*')]);
     const invoke = statementsOf(slack).find((s) => flat(s.Action).includes('lambda:'))!;
-    expect(flat(invoke.Resource)).toContain('swarm-ops-prod-worker');
+    expect(resolve(invoke.Resource)).toBe('arn:aws:lambda:eu-west-1:123456789012:function:swarm-ops-prod-worker');
+    // nobody else invokes anything
+    for (const role of [worker, scheduled]) expect(allows(role, 'lambda:InvokeFunction', 'arn:aws:lambda:eu-west-1:123456789012:function:swarm-ops-prod-worker')).toBe(false);
+  });
 
-    for (const role of [worker, slack]) {
-      for (const st of statementsOf(role)) expect(st.Effect).toBe('Allow');
-      const kms = statementsOf(role).find((s) => flat(s.Action).includes('kms:'))!;
-      expect(flat(kms.Condition)).toContain('kms:ViaService');
+  it('lets only the worker and the ingress read the Slack signing secret: rotate and sweep cannot, not even through a wildcard', () => {
+    // the matcher itself
+    expect(iamMatch(paramArn('*'), paramArn('slack/signing-secret'))).toBe(true);
+    expect(iamMatch(paramArn('slack/*'), paramArn('slack/signing-secret'))).toBe(true);
+    expect(iamMatch(paramArn('clusters/*/unlock-key'), paramArn('clusters/a/b/unlock-key'))).toBe(true);
+    expect(iamMatch(paramArn('slack/bot-token'), paramArn('slack/bot-token-2'))).toBe(false);
+    expect(iamMatch('*', paramArn('policy'))).toBe(true);
+    expect(iamMatch('ssm:Get*', 'ssm:getparameters', true)).toBe(true);
+
+    const secret = paramArn('slack/signing-secret');
+    const [worker, scheduled, slack] = [roleOf('WorkerLambdaFunction'), roleOf('SweepLambdaFunction'), roleOf('SlackLambdaFunction')];
+    for (const action of SSM_READS) {
+      expect(allows(scheduled, action, secret), `${scheduled} ${action}`).toBe(false);
+      // a path read that would bring the secret along: the prefix, or its slack folder
+      expect(allows(scheduled, action, paramArn('')), `${scheduled} ${action} on the prefix`).toBe(false);
+      expect(allows(scheduled, action, paramArn('slack')), `${scheduled} ${action} on slack/`).toBe(false);
     }
+    // and were it readable, KMS would not open it for them
+    expect(kmsAllows(scheduled, 'kms:Decrypt', secret)).toBe(false);
+
+    // what they do read: the policy, the bot token and user id, the clusters (by path too)
+    for (const name of ['policy', 'slack/bot-token', 'slack/bot-user-id', 'clusters/prod/key', 'clusters/prod']) {
+      expect(allows(scheduled, 'ssm:GetParameters', paramArn(name)), name).toBe(true);
+    }
+    expect(allows(scheduled, 'ssm:GetParametersByPath', paramArn('clusters/prod'))).toBe(true);
+    for (const name of ['slack/bot-token', 'clusters/prod/key']) expect(kmsAllows(scheduled, 'kms:Decrypt', paramArn(name)), name).toBe(true);
+
+    // the two that sign and verify: they can
+    for (const role of [worker, slack]) {
+      expect(allows(role, 'ssm:GetParameters', secret), role).toBe(true);
+      expect(kmsAllows(role, 'kms:Decrypt', secret), role).toBe(true);
+    }
+    // and the ingress never a cluster's key
+    for (const action of ['ssm:GetParameters', 'ssm:GetParametersByPath']) expect(allows(slack, action, paramArn('clusters/prod/key'))).toBe(false);
+    expect(kmsAllows(slack, 'kms:Decrypt', paramArn('clusters/prod/key'))).toBe(false);
+  });
+
+  it('lets every KMS statement act only via SSM and only on its role\'s own parameters (the encryption context)', () => {
+    let decrypts = 0;
+    for (const [role] of resources('AWS::IAM::Role')) {
+      const reads = allStatementsOf(role).filter((s) => actions(s).includes('ssm:GetParameter'));
+      const writes = allStatementsOf(role).filter((s) => actions(s).includes('ssm:PutParameter'));
+      for (const st of allStatementsOf(role).filter((s) => flat(s.Action).includes('kms:'))) {
+        expect(['kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey']).toEqual(expect.arrayContaining(actions(st)));
+        expect(resolve(st.Condition?.['StringEquals']?.['kms:ViaService'])).toBe('ssm.eu-west-1.amazonaws.com');
+        const context = [st.Condition?.['StringLike']?.[PARAMETER_ARN] ?? []].flat();
+        expect(context.length, `${role} ${flat(st.Action)}`).toBeGreaterThan(0);
+        // Decrypt: exactly the ARNs (and wildcards) the role may read; Encrypt: exactly those it may write
+        const source = actions(st).includes('kms:Decrypt') ? reads : writes;
+        expect(source).toHaveLength(1);
+        expect(context).toEqual([source[0]!.Resource].flat());
+        if (actions(st).includes('kms:Decrypt')) decrypts++;
+      }
+    }
+    expect(decrypts).toBe(3);
+  });
+
+  it('lets the worker write the clusters\' unlock keys and no other parameter; nobody else writes any', () => {
+    const worker = roleOf('WorkerLambdaFunction');
+    const writes = ['ssm:PutParameter', 'ssm:DeleteParameter', 'ssm:DeleteParameters', 'ssm:LabelParameterVersion', 'ssm:AddTagsToResource'];
+    for (const [role] of resources('AWS::IAM::Role')) {
+      for (const st of allStatementsOf(role)) {
+        const w = actions(st).filter((a) => writes.some((x) => iamMatch(a, x, true)));
+        expect(w, role).toEqual(role === worker ? w.filter((a) => a === 'ssm:PutParameter') : []);
+      }
+    }
+    const put = allStatementsOf(worker).find((s) => actions(s).includes('ssm:PutParameter'))!;
+    expect([put.Resource].flat().map(resolve)).toEqual([paramArn('clusters/*/unlock-key')]);
+    expect(allows(worker, 'ssm:PutParameter', paramArn('clusters/prod/unlock-key'))).toBe(true);
+    for (const name of ['clusters/prod/key', 'clusters/prod/ca', 'clusters/prod/endpoints', 'clusters/prod/unlock-key-old', 'slack/signing-secret', 'policy']) {
+      expect(allows(worker, 'ssm:PutParameter', paramArn(name)), name).toBe(false);
+    }
+    // KMS encrypts for SSM's write of that name only
+    for (const action of ['kms:Encrypt', 'kms:GenerateDataKey']) {
+      expect(kmsAllows(worker, action, paramArn('clusters/prod/unlock-key'))).toBe(true);
+      expect(kmsAllows(worker, action, paramArn('clusters/prod/key'))).toBe(false);
+      for (const role of [roleOf('SweepLambdaFunction'), roleOf('SlackLambdaFunction')]) expect(kmsAllows(role, action, paramArn('clusters/prod/unlock-key'))).toBe(false);
+    }
+  });
+
+  it('reserves concurrency for the worker and throttles the HTTP API, both from stage params', () => {
+    const fns = functions();
+    expect(fns['WorkerLambdaFunction']!.ReservedConcurrentExecutions).toBe(20);
+    const stages = resources('AWS::ApiGatewayV2::Stage');
+    expect(stages.map(([k]) => k)).toEqual(['HttpApiStage']);
+    expect(stages[0]![1].Properties['DefaultRouteSettings']).toMatchObject({ ThrottlingBurstLimit: 50, ThrottlingRateLimit: 20 });
+    // the stage params drive them (resolved offline, without another build)
+    const config = JSON.parse(
+      execFileSync(
+        'npx',
+        ['serverless', 'print', '--stage', 'dev', '--region', 'eu-west-1', '--format', 'json', '--param', 'workerReservedConcurrency=3', '--param', 'httpThrottleBurst=9', '--param', 'httpThrottleRate=4'],
+        {
+          cwd: path.resolve(import.meta.dirname, '..'),
+          encoding: 'utf8',
+          stdio: ['ignore', 'pipe', 'pipe'],
+          timeout: 60_000,
+          env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such' },
+        },
+      ),
+    );
+    expect(Number(config.functions.worker.reservedConcurrency)).toBe(3);
+    const route = config.resources.extensions.HttpApiStage.Properties.DefaultRouteSettings;
+    expect([Number(route.ThrottlingBurstLimit), Number(route.ThrottlingRateLimit)]).toEqual([9, 4]);
   });
 
   it('keeps the bot\'s state in one table (on demand, PITR, TTL on expiresAt, deletion protection off on dev only) that only worker, rotate and sweep reach', () => {
@@ -135,24 +284,22 @@ describe('npx serverless package (offline)', () => {
     }
     expect(fns['SlackLambdaFunction']!.Environment.Variables.STATE_TABLE).toBeUndefined();
 
-    // the shared role: one statement, the item-level actions, on this table and its indexes only
-    const roles = Object.fromEntries(resources('AWS::IAM::Role'));
-    const roleOf = (fn: string) => fns[fn]!.Role['Fn::GetAtt'][0] as string;
-    const statementsOf = (role: string) =>
-      (roles[role]!.Properties.Policies as Array<{ PolicyDocument: { Statement: any[] } }>).flatMap((p) => p.PolicyDocument.Statement);
-    const dynamo = statementsOf(roleOf('WorkerLambdaFunction')).filter((s) => flat(s.Action).includes('dynamodb:'));
-    expect(dynamo).toEqual([
-      {
-        Effect: 'Allow',
-        Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']),
-        Resource: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, 'index', '*']] }],
-      },
-    ]);
-    expect(dynamo[0].Action).toHaveLength(6);
+    // worker's and scheduled roles: one statement each, the item-level actions, on this table and its indexes only
+    for (const fn of ['WorkerLambdaFunction', 'RotateLambdaFunction', 'SweepLambdaFunction']) {
+      const dynamo = allStatementsOf(roleOf(fn)).filter((s) => flat(s.Action).includes('dynamodb:'));
+      expect(dynamo).toEqual([
+        {
+          Effect: 'Allow',
+          Action: expect.arrayContaining(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem', 'dynamodb:Query', 'dynamodb:ConditionCheckItem']),
+          Resource: [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, { 'Fn::Join': ['/', [{ 'Fn::GetAtt': ['StateTable', 'Arn'] }, 'index', '*']] }],
+        },
+      ]);
+      expect(dynamo[0]!.Action).toHaveLength(6);
+    }
     // no scan, no wildcard action, no table administration, anywhere
     expect(flat(template.Resources)).not.toMatch(/dynamodb:(Scan|\*|CreateTable|DeleteTable|UpdateTable)/);
     // the ingress: nothing of DynamoDB at all
-    expect(flat(roles[roleOf('SlackLambdaFunction')])).not.toContain('dynamodb');
+    expect(flat(template.Resources[roleOf('SlackLambdaFunction')])).not.toContain('dynamodb');
   });
 
   it('bundles each function on its own: handler exported, no native modules, slack without Docker or renderers', () => {

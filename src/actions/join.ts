@@ -1,5 +1,7 @@
 import type { DaemonInfo, NodeRole, SwarmNode } from '../ports.js';
-import { SwarmError, UserFacingError } from '../errors.js';
+import { SwarmError, UserFacingError, ValidationError } from '../errors.js';
+import { inCidrs } from '../commands/validators.js';
+import { isIP } from 'node:net';
 import { assessQuorum, evenManagersAdvice, explainQuorum } from '../domain/quorum.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
 import { code } from '../render/escape.js';
@@ -17,6 +19,7 @@ interface JoinPlan {
 export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
   async plan(ctx, args) {
     const url = args.url.url;
+    checkJoinCidrs(ctx.policy.clusters[ctx.cluster]?.joinCidrs, ctx.cluster, args.url);
     // needs a leader, also for a dry run: a join can't happen without one
     const members = await ctx.swarm.nodes.list();
     const target = await ctx.swarm.nodes.inspectDaemon(url);
@@ -116,4 +119,17 @@ function withRotation(err: unknown, rotation: ReplyPart): unknown {
   const note = rotation.kind === 'context' ? rotation.text : rotation.kind === 'list' ? rotation.items.join(' ') : '';
   if (err instanceof UserFacingError) return new UserFacingError(err.code, `${err.message} ${note}`, { cause: err });
   return Object.assign(err instanceof Error ? err : new Error(String(err)), { rotation: note });
+}
+
+/** The policy's `joinCidrs`: a target outside is refused before anything connects to it. */
+function checkJoinCidrs(cidrs: string[] | undefined, cluster: string, url: { url: string; host: string }): void {
+  if (!cidrs?.length) return;
+  const allowed = cidrs.map(code).join(', ');
+  // a name could resolve elsewhere by the time we connect: only an address can be checked
+  if (!isIP(url.host)) {
+    throw new ValidationError(`${code(cluster)} joins nodes only inside ${allowed}: type the node's IP address, e.g. \`tcp://10.0.1.25:2376\`, not a host name. Nothing was contacted.`);
+  }
+  if (!inCidrs(url.host, cidrs)) {
+    throw new ValidationError(`${code(url.url)} is outside the networks ${code(cluster)} joins nodes from (${allowed}). Nothing was contacted; check the address.`);
+  }
 }

@@ -1,13 +1,15 @@
 import { UserFacingError } from '../errors.js';
-import { reply, type ReplyPart } from '../domain/reply.js';
+import { reply, type Reply, type ReplyPart } from '../domain/reply.js';
 import type { ServiceTask, SwarmNetwork, SwarmNode } from '../ports.js';
 import type { ArgsFor } from '../commands/registry.js';
 import { naturalCompare } from '../domain/natural-sort.js';
 import { code } from '../render/escape.js';
 import { findOverlay } from './overlay.js';
-import type { ChangeAction } from './types.js';
+import type { ChangeAction, ChangeContext } from './types.js';
 
 export const PROBE_LABEL = 'swarm-ops.probe';
+/** longer than a check may run (start and report limits together), so a crashed run frees the cluster */
+const PROBE_LOCK_SECONDS = 300;
 
 export interface ProbeTiming {
   /** how long the tasks may take to start */
@@ -108,7 +110,27 @@ export const overlayCheck = (timing: ProbeTiming = DEFAULT_TIMING): ChangeAction
   },
 
   async apply(ctx, _args, plan) {
-    const { net, nodes, eligible, skipped, name } = plan.data;
+    // containers on every node: one check per cluster at a time
+    const lock = `probe#${ctx.cluster}`;
+    if (!(await ctx.claims.claim(lock, ctx.requestId, { ttlSeconds: PROBE_LOCK_SECONDS, note: `<@${ctx.user}> (request \`${ctx.requestId}\`)` }))) {
+      const holder = await ctx.claims.holder(lock);
+      throw new UserFacingError(
+        'CONFLICT',
+        `An overlay check is already running on ${code(ctx.cluster)}${holder?.note ? `, started by ${holder.note}` : ''}. ` +
+          `Try again when it has finished (within ${PROBE_LOCK_SECONDS / 60} minutes); nothing was started.`,
+      );
+    }
+    try {
+      return await probe(ctx, plan.data, timing);
+    } finally {
+      await ctx.claims.release(lock, ctx.requestId);
+    }
+  },
+});
+
+/** Runs the probe service, collects the matrix, and always removes the service. */
+async function probe(ctx: ChangeContext, data: CheckPlan, timing: ProbeTiming): Promise<Reply> {
+    const { net, nodes, eligible, skipped, name } = data;
     const byId = new Map<string, SwarmNode>(nodes.map((n) => [n.id, n]));
     // a probe left behind by a run that died is removed before we start another
     for (const old of await ctx.swarm.probe.labelled(PROBE_LABEL)) {
@@ -189,8 +211,7 @@ export const overlayCheck = (timing: ProbeTiming = DEFAULT_TIMING): ChangeAction
     if (cleanupProblem) parts.push({ kind: 'list', title: 'Clean-up', tone: 'warn', items: [cleanupProblem] });
     else parts.push({ kind: 'context', text: `Probe \`${name}\` (${ctx.policy.probeImage}) ran ${((Date.now() - started) / 1000).toFixed(1)} s and has been removed.` });
     return reply(`Overlay check ${net.name}: ${passed ? 'passed' : 'FAILED'}`, passed ? 'ok' : 'error', parts);
-  },
-});
+}
 
 function countUnknown(r: Reachability): number {
   let n = 0;

@@ -1,6 +1,6 @@
 import type { Policy } from '../config/policy.js';
 import type { Reply, ReplyPart } from '../domain/reply.js';
-import type { AuditHistory, Clock, Swarm, SwarmReader } from '../ports.js';
+import type { AuditHistory, Claims, Clock, Swarm, SwarmReader } from '../ports.js';
 
 /** What every action gets: the swarm it looks at and who asked, nothing else. */
 export interface ReadContext {
@@ -19,6 +19,8 @@ export interface ReadContext {
 /** What `apply` gets: the swarm with its write methods, and who approved, when a second person did. */
 export interface ChangeContext extends Omit<ReadContext, 'swarm'> {
   swarm: Swarm;
+  /** first-writer-wins keys in the bot's table, e.g. one probe per cluster at a time */
+  claims: Claims;
   approval?: { approver: string };
 }
 

@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AuditEventSchema, type AuditEvent } from '../jobs.js';
 import type { AuditHistory, AuditQuery, Claims, Clock, PendingApproval, PendingApprovals } from '../ports.js';
@@ -121,6 +121,30 @@ export class DynamoState implements Claims, PendingApprovals, AuditHistory {
     } catch (err) {
       if ((err as Error).name === 'ConditionalCheckFailedException') return false;
       throw err;
+    }
+  }
+
+  async holder(key: string): Promise<{ owner: string; note?: string } | undefined> {
+    const out = await this.doc.send(new GetCommand({ TableName: this.tableName, Key: { pk: `${CLAIM}#${key}`, sk: CLAIM }, ConsistentRead: true }));
+    const item = out.Item;
+    if (!item || this.expired(item, Math.floor(this.clock.now().getTime() / 1000))) return undefined;
+    return { owner: String(item['owner']), ...(typeof item['note'] === 'string' ? { note: item['note'] } : {}) };
+  }
+
+  async release(key: string, owner: string): Promise<void> {
+    try {
+      await this.doc.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: { pk: `${CLAIM}#${key}`, sk: CLAIM },
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (err) {
+      // someone else's (or gone already): not ours to give up
+      if ((err as Error).name !== 'ConditionalCheckFailedException') throw err;
     }
   }
 

@@ -125,6 +125,14 @@ export class SsmParameters implements CredentialStore, PolicyStore {
     return { signingSecret: v['slack/signing-secret']!, botToken: v['slack/bot-token']!, botUserId: v['slack/bot-user-id']! };
   }
 
+  /**
+   * The bot token alone, for the functions that post to Slack but neither sign nor verify anything
+   * (worker's chat, rotate, sweep, watch): their role may not read the signing secret, so they must not ask for it.
+   */
+  async botToken(): Promise<string> {
+    return (await this.get(['slack/bot-token']))['slack/bot-token']!;
+  }
+
   async policy(): Promise<Policy> {
     const raw = (await this.get(['policy']))['policy']!;
     // parsed once per value, not once per request (a bad value too)

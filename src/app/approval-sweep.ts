@@ -1,10 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { knownClusters, type Policy } from '../config/policy.js';
 import { reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
 import { code } from '../render/escape.js';
 import type { SwarmJobDeps } from './deps.js';
 
-export type SweepDeps = Pick<SwarmJobDeps, 'policies' | 'pending' | 'claims' | 'chat' | 'audit' | 'log' | 'clock'>;
+export type SweepDeps = Pick<SwarmJobDeps, 'policies' | 'pending' | 'claims' | 'chat' | 'audit' | 'log' | 'clock' | 'credentials' | 'swarmFor'>;
 
 /**
  * Closes approval requests nobody answered: their buttons are replaced with
@@ -14,7 +15,7 @@ export type SweepDeps = Pick<SwarmJobDeps, 'policies' | 'pending' | 'claims' | '
  * asked, so a swarm without a leader doesn't keep a request open.
  */
 export function createApprovalSweep(deps: SweepDeps) {
-  return async (): Promise<{ expired: string[] }> => {
+  return async (): Promise<{ expired: string[]; legacyRemoved: number }> => {
     const policy = await deps.policies.policy();
     const attempt = randomUUID();
     const now = deps.clock.now();
@@ -46,6 +47,43 @@ export function createApprovalSweep(deps: SweepDeps) {
         deps.log.warn('approval sweep could not close a request', { requestId: p.id, error: describeError(err) });
       }
     }
-    return { expired };
+    return { expired, legacyRemoved: await removeLegacyState(deps, policy) };
   };
+}
+
+/**
+ * An earlier version kept claims and pending approvals as Docker configs in
+ * the swarm. Each cluster's leftovers are removed once, and that is audited;
+ * a cluster out of reach is tried again on the next run.
+ */
+async function removeLegacyState(deps: SweepDeps, policy: Policy): Promise<number> {
+  let removed = 0;
+  for (const cluster of knownClusters(policy)) {
+    const done = `legacy-cleanup#${cluster}`;
+    try {
+      if (await deps.claims.holder(done)) continue;
+      const swarm = deps.swarmFor(await deps.credentials.clusterCredentials(cluster));
+      const configs = await swarm.legacyState.list();
+      for (const c of configs) await swarm.legacyState.remove(c.id);
+      await deps.claims.claim(done, 'sweep', { ttlSeconds: 3650 * 86_400, note: `${configs.length} removed` });
+      removed += configs.length;
+      if (configs.length) {
+        await deps.audit.record(
+          {
+            requestId: `legacy-${cluster}`.slice(0, 64),
+            at: deps.clock.now().toISOString(),
+            user: 'sweep',
+            command: 'remove legacy state (scheduled)',
+            cluster,
+            outcome: 'succeeded',
+            detail: `Removed ${configs.length} Docker config${configs.length === 1 ? '' : 's'} an earlier swarm-ops version kept in the swarm (swarm-ops.op.*, swarm-ops.pending.*); the bot's state now lives in its own table.`,
+          },
+          policy,
+        );
+      }
+    } catch (err) {
+      deps.log.warn('legacy state clean-up skipped a cluster', { cluster, error: describeError(err) });
+    }
+  }
+  return removed;
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { App, AwsLambdaReceiver, LogLevel, type BlockAction, type BlockElementAction, type Logger } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
+import { sanitizeMrkdwn } from '../render/escape.js';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { parseCommand } from '../commands/parse.js';
 import { authorize, resolveCluster } from '../config/policy.js';
@@ -41,7 +42,8 @@ interface SlashCommand {
 export async function acceptCommand(deps: IngressDeps, command: SlashCommand): Promise<{ response_type: 'ephemeral'; text: string }> {
   const requestId = (deps.newRequestId ?? newRequestId)();
   const text = command.text.trim();
-  const say = (t: string) => ({ response_type: 'ephemeral' as const, text: t });
+  // the acknowledgement is mrkdwn too: whatever it echoes can't ping anyone
+  const say = (t: string) => ({ response_type: 'ephemeral' as const, text: sanitizeMrkdwn(t) });
   let commandName = text.split(/\s+/)[0] || 'help';
   try {
     const parsed = parseCommand(text);

@@ -5,11 +5,12 @@ import { authorize, resolveCluster, type Policy } from '../config/policy.js';
 import type { VerifiedApproval } from '../domain/approval.js';
 import { reply, type Reply } from '../domain/reply.js';
 import { UserFacingError } from '../errors.js';
-import { readOnly, type AuditHistory, type Clock, type Swarm } from '../ports.js';
+import { readOnly, type AuditHistory, type Claims, type Clock, type Swarm } from '../ports.js';
 
 export interface RunDeps {
   swarmFor: (cluster: string) => Promise<Swarm>;
   history: AuditHistory;
+  claims: Claims;
   clock: Clock;
   progress?: (text: string) => void;
 }
@@ -98,7 +99,7 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
       );
     }
   }
-  const changeCtx: ChangeContext = { ...base, swarm: swarm!, ...(approval ? { approval: { approver: approval.approver } } : {}) };
+  const changeCtx: ChangeContext = { ...base, swarm: swarm!, claims: deps.claims, ...(approval ? { approval: { approver: approval.approver } } : {}) };
   return { kind: 'answer', reply: await change.apply(changeCtx, parsed.args, plan), parsed, cluster, audit: 'succeeded' };
 }
 

@@ -43,7 +43,7 @@ export function createWorker(deps: WorkerDeps): Worker {
 
   /** One command through the shared path; a TLS failure drops the cached credentials once (they may have been replaced). */
   async function run(policy: Policy, req: CommandRequest, approval?: { request: VerifiedApproval; approver: string }): Promise<Outcome> {
-    const runDeps = { swarmFor, history: deps.history, clock };
+    const runDeps = { swarmFor, history: deps.history, claims: deps.claims, clock };
     try {
       return await runCommand(runDeps, policy, req, approval);
     } catch (err) {

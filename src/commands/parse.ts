@@ -1,4 +1,5 @@
 import { UsageError } from '../errors.js';
+import { code } from '../render/escape.js';
 import { REGISTRY, type CommandSpec } from './registry.js';
 import { didYouMean } from './suggest.js';
 
@@ -51,7 +52,7 @@ function findSpec(tokens: string[]): { spec: CommandSpec; rest: string[] } {
     if (spec) return { spec, rest: tokens.slice(2) };
     const hint = second !== undefined ? didYouMean(second, sub) : undefined;
     throw new UsageError(
-      (second === undefined ? `\`${first}\` needs a subcommand. ` : `Unknown \`${first} ${second}\`. `) +
+      (second === undefined ? `${code(first)} needs a subcommand. ` : `Unknown ${code(`${first} ${second}`)}. `) +
         (hint ? `Did you mean \`/swarm ${first} ${hint}\`? ` : '') +
         `Type one of: ${sub.map((s) => `\`/swarm ${first} ${s}\``).join(', ')}.`,
     );
@@ -61,7 +62,7 @@ function findSpec(tokens: string[]): { spec: CommandSpec; rest: string[] } {
   const names = [...new Set([...REGISTRY.keys()].map((n) => n.split(' ')[0]!))];
   const hint = didYouMean(first, names);
   throw new UsageError(
-    `Unknown command \`${first}\`.` +
+    `Unknown command ${code(first)}.` +
       (hint ? ` Did you mean \`/swarm ${hint}\`?` : '') +
       ' Type `/swarm help` to list the commands.',
   );
@@ -102,7 +103,7 @@ export function parseCommand(text: string): ParsedCommand {
     if (!type) {
       const hint = didYouMean(flagName, Object.keys(flagTypes));
       throw new UsageError(
-        `\`${spec.name}\` has no option \`--${flagName}\`.` + (hint ? ` Did you mean \`--${hint}\`?` : '') + ` ${usage(spec)}`,
+        `\`${spec.name}\` has no option ${code(`--${flagName}`)}.` + (hint ? ` Did you mean \`--${hint}\`?` : '') + ` ${usage(spec)}`,
       );
     }
     if (flagName in raw) throw new UsageError(`\`--${flagName}\` is given twice. ${usage(spec)}`);
@@ -128,7 +129,7 @@ export function parseCommand(text: string): ParsedCommand {
     positionals.splice(spec.positionals.length - 1, Infinity, positionals.slice(spec.positionals.length - 1).join(' '));
   }
   if (positionals.length > spec.positionals.length) {
-    const extra = positionals.slice(spec.positionals.length).map((p) => `\`${p}\``).join(' ');
+    const extra = positionals.slice(spec.positionals.length).map((p) => code(p)).join(' ');
     throw new UsageError(`Unexpected ${extra} after \`${spec.name}\`. ${usage(spec)}`);
   }
   spec.positionals.forEach((p, idx) => {

@@ -9,7 +9,7 @@ import { runCommand } from '../app/run-command.js';
 import { parsePolicy } from '../config/policy.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { isUserFacing, redactSecrets, UnknownClusterError } from '../errors.js';
-import type { AuditHistory, ClusterCredentials } from '../ports.js';
+import type { AuditHistory, Claims, ClusterCredentials } from '../ports.js';
 import { renderPlainText } from '../render/plain-text.js';
 
 export const LOCAL_USER = 'ULOCAL';
@@ -43,6 +43,7 @@ export async function runLocal(
   text: string,
   creds: ClusterCredentials,
   history: AuditHistory,
+  claims: Claims,
   requestId = `local-${Date.now().toString(36)}`,
 ): Promise<{ output: string; ok: boolean }> {
   let result: Reply;
@@ -55,6 +56,7 @@ export async function runLocal(
           return swarm;
         },
         history,
+        claims,
         clock: { now: () => new Date() },
       },
       DEFAULT_POLICY,

@@ -51,7 +51,8 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
   const params = new SsmParameters(new SSMClient({}), config.SSM_PREFIX);
   const chat = lazyChat(
     async () =>
-      new SlackChat((await params.slackSecrets()).botToken, {
+      // the bot token only: rotate and sweep share this wiring, and their role may not read the signing secret
+      new SlackChat(await params.botToken(), {
         ...(config.SLACK_API_URL ? { slackApiUrl: config.SLACK_API_URL } : {}),
         responseUrlPrefixes: config.SLACK_RESPONSE_URL_PREFIXES,
       }),
@@ -82,6 +83,7 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
 export function composeWorker(env: NodeJS.ProcessEnv = process.env): Worker {
   const { params, deps, dynamo, table } = composeWorkerParts(env);
   const ledger = new PowertoolsLedger(new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: dynamo, ...IDEMPOTENCY_ATTRIBUTES }));
+  // the worker alone of these verifies job signatures and signs approval buttons: the only one whose role reads the signing secret
   return createWorker({ ...deps, ledger, signingSecret: async () => (await params.slackSecrets()).signingSecret });
 }
 

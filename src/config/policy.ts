@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, PermissionError, UnknownClusterError } from '../errors.js';
+import { cidr } from '../commands/validators.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -10,7 +11,7 @@ export type TokenKind = z.infer<typeof TokenKind>;
 
 const userList = z.array(z.string().min(1)).default([]);
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel ID such as C0PRODOPS (not a #name)');
-const cidrText = z.string().regex(/^[0-9a-fA-F:.]+\/\d{1,3}$/, 'a CIDR such as 10.0.0.0/16');
+const cidrText = cidr;
 
 const ClusterPolicy = z
   .object({

@@ -5,6 +5,7 @@ import { parsePolicy } from '../../src/config/policy.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
 import { FakeSwarm, manager, network, worker } from '../support/fixtures.js';
 import { answer, planAndApply } from '../support/run.js';
+import { MemoryState } from '../support/fakes.js';
 
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: [] } }));
 const run = (swarm: FakeSwarm, text: string) => answer(swarm, text, { policy });
@@ -131,5 +132,20 @@ describe('overlay check action', () => {
     s.probe.logs = async () => Promise.reject(new Error('log broker gone'));
     await expect(planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy })).rejects.toThrow(/log broker gone/);
     expect(s.removed).toEqual(['svc1']);
+  });
+});
+
+describe('overlay check, one per cluster', () => {
+  it('refuses a second check while one runs, naming who runs it, and frees the cluster after', async () => {
+    const fast = { startMs: 20, reportMs: 20, pollMs: 5 };
+    const s = new FakeSwarm([manager('m1', { leader: true, id: 'n1' })], { networks: [network('app')] });
+    const claims = new MemoryState();
+    await claims.claim('probe#prod', 'other-req', { note: '<@U0OTHER> (request `other-req`)' });
+    await expect(planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy, claims })).rejects.toThrow(/already running on `prod`, started by <@U0OTHER>/);
+    expect(s.services).toEqual([]);
+    await claims.release('probe#prod', 'other-req');
+    await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy, claims });
+    expect(s.services).toHaveLength(1);
+    expect(await claims.holder('probe#prod')).toBeUndefined();
   });
 });

@@ -54,6 +54,23 @@ describe('SsmParameters (Powertools Parameters, real SDK client, local SSM stand
     expect((ssm.calls.at(-1)!.input['Names'] as string[]).sort()).toEqual(['/p/policy', '/p/slack/bot-token', '/p/slack/bot-user-id', '/p/slack/signing-secret']);
   });
 
+  it('reads the bot token alone (never the signing secret) in one GetParameters call, cached like the rest', async () => {
+    const p = new SsmParameters(client(), '/p');
+    const before = ssm.calls.length;
+    expect(await p.botToken()).toBe('tok');
+    expect(await p.botToken()).toBe('tok');
+    expect(p.calls).toBe(1);
+    expect(ssm.calls.slice(before)).toEqual([expect.objectContaining({ target: 'GetParameters', input: expect.objectContaining({ Names: ['/p/slack/bot-token'], WithDecryption: true }) })]);
+    // the worker asks for the rest later: the token is not fetched again
+    await p.slackSecrets();
+    expect(p.calls).toBe(2);
+    expect((ssm.calls.at(-1)!.input['Names'] as string[]).sort()).toEqual(['/p/policy', '/p/slack/bot-user-id', '/p/slack/signing-secret']);
+    // a missing token names itself and nothing else
+    const missing = await configError(new SsmParameters(client(), '/q').botToken());
+    expect(missing).toContain('/q/slack/bot-token');
+    expect(missing).not.toContain('signing-secret');
+  });
+
   it('fetches more than 10 names in batches of 10, and only those not cached', async () => {
     const p = new SsmParameters(client(), '/p');
     const names = Array.from({ length: 12 }, (_, i) => `many/${i}`);

@@ -39,7 +39,7 @@ describe('approval sweep', () => {
 
     at(16 * 60_000);
     const results = await sweep();
-    expect(results).toEqual({ expired: ['req9'] });
+    expect(results).toEqual({ expired: ['req9'], legacyRemoved: 0 });
     expect(chat.updates[0]).toMatchObject({ channel: 'C0OPS', ts: '1.0001' });
     expect(JSON.stringify(chat.updates[0]!.message.blocks)).toMatch(/Nobody decided before 10:15 UTC/);
     expect(audit.events.at(-1)).toMatchObject({ requestId: 'req9', outcome: 'expired', user: 'U0OPS' });
@@ -70,7 +70,20 @@ describe('approval sweep', () => {
     await worker(request);
     swarm.opts.quorumLost = true;
     at(16 * 60_000);
-    expect(await sweep()).toEqual({ expired: ['req9'] });
+    expect(await sweep()).toEqual({ expired: ['req9'], legacyRemoved: 0 });
     expect(chat.updates).toHaveLength(1);
+  });
+
+  it('removes the Docker configs an earlier version left, once per cluster, and audits it', async () => {
+    const { swarm, audit, sweep } = world();
+    swarm.legacyConfigs = [
+      { id: 'c1', name: 'swarm-ops.op.rotate-abc' },
+      { id: 'c2', name: 'swarm-ops.pending.req1' },
+    ];
+    expect((await sweep()).legacyRemoved).toBe(2);
+    expect(swarm.changes).toEqual(['rm config c1', 'rm config c2']);
+    expect(audit.events.filter((e) => e.command.startsWith('remove legacy state'))).toHaveLength(1);
+    swarm.legacyConfigs = [{ id: 'c3', name: 'swarm-ops.op.late' }];
+    expect((await sweep()).legacyRemoved).toBe(0);
   });
 });

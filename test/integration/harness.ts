@@ -48,14 +48,21 @@ function clusterParams(name: string, endpoints: string[], tls: { ca: string; cer
 }
 
 /** The contract's SSM layout for the lab: Slack secrets, the policy, and the test clusters. */
-export function labParameters(lab: Lab): StoredParameter[] {
+export interface HarnessOptions {
+  /** more clusters: name → manager endpoints (the lab's TLS) */
+  clusters?: Record<string, string[]>;
+  /** replaces parts of the lab policy */
+  policy?: Record<string, unknown>;
+}
+
+export function labParameters(lab: Lab, o: HarnessOptions = {}): StoredParameter[] {
   const managers = lab.nodes.filter((n) => n.role === 'manager');
   const [n1, n2, n3] = managers.map((m) => m.url);
   return [
     { name: `${PREFIX}/slack/signing-secret`, type: 'SecureString', value: SIGNING_SECRET },
     { name: `${PREFIX}/slack/bot-token`, type: 'SecureString', value: 'xoxb-lab-bot-token' },
     { name: `${PREFIX}/slack/bot-user-id`, type: 'String', value: 'U0BOT' },
-    { name: `${PREFIX}/policy`, type: 'String', value: JSON.stringify(labPolicy()) },
+    { name: `${PREFIX}/policy`, type: 'String', value: JSON.stringify(labPolicy(o.policy)) },
     ...clusterParams('lab', [n1!, n2!, n3!], lab.tls),
     ...clusterParams('n2first', [n2!, n1!, n3!], lab.tls),
     // nobody lives at .99: connecting fails (host unreachable) or times out
@@ -63,6 +70,7 @@ export function labParameters(lab: Lab): StoredParameter[] {
     ...clusterParams('badca', [n1!], { ...lab.tls, ca: lab.tls.wrongCa }),
     // the spares' links are taken down in a test: endpoints that swallow packets
     ...clusterParams('blackholed', ['tcp://10.77.0.14:2376', 'tcp://10.77.0.15:2376', n1!], lab.tls),
+    ...Object.entries(o.clusters ?? {}).flatMap(([name, endpoints]) => clusterParams(name, endpoints, lab.tls)),
   ];
 }
 
@@ -84,9 +92,15 @@ export function useLabEnvironment(o: { ssmUrl: string; slackApiUrl: string; lamb
   });
 }
 
-export async function startHarness() {
+/** What Lambda hands a function: its name and how long it may still run. */
+export const lambdaContext = (functionName: string, budgetMs = 300_000) => {
+  const end = Date.now() + budgetMs;
+  return { functionName, awsRequestId: `req-${Date.now()}`, getRemainingTimeInMillis: () => end - Date.now() };
+};
+
+export async function startHarness(o: HarnessOptions = {}) {
   const lab: Lab = readLab();
-  const ssm = await startSsmStandIn(labParameters(lab));
+  const ssm = await startSsmStandIn(labParameters(lab, o));
   const slack = await startSlackStandIn();
   // the bot's table: dynalite in this process, created from the definition serverless.yml deploys
   const dynamo = await startLocalDynamo({ tableName: STATE_TABLE });
@@ -102,7 +116,7 @@ export async function startHarness() {
   let workerHandler: ((e: unknown, c: never) => Promise<unknown>) | undefined;
   const lambda = await startLambdaStandIn(async (fn, payload) => {
     if (fn !== 'swarm-ops-test-worker') throw new Error(`unexpected function ${fn}`);
-    await workerHandler!(payload, {} as never);
+    await workerHandler!(payload, lambdaContext(fn) as never);
   });
 
   useLabEnvironment({ ssmUrl: ssm.url, slackApiUrl: slack.apiUrl, lambdaUrl: lambda.url, dynamoUrl: dynamo.endpoint, responseUrlPrefix: slack.responseUrl('') });
@@ -151,6 +165,8 @@ export async function startHarness() {
     slash,
     click,
     rotate: (event: unknown) => rotateHandler(event, {}),
+    /** hands a job to the worker again, as a repeated async delivery would */
+    redeliver: (payload: unknown) => workerHandler!(payload, lambdaContext('swarm-ops-test-worker') as never),
     slackHandler,
     auditPosts: () => slack.posts.filter((p) => p.method === 'chat.postMessage' && p.body['channel'] === 'C0AUDIT'),
     async close() {

@@ -73,3 +73,44 @@ export function resetSpares(lab: Lab): void {
     }
   }
 }
+
+/** Wait until every manager is back and reachable, so later tests start from a healthy swarm. */
+export async function waitForHealthy(deadlineMs = 150_000) {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      const ls = docker('lab-n1', 'node', 'ls', '--format', '{{.ManagerStatus}}');
+      const managers = ls.split('\n').filter(Boolean);
+      if (managers.length === 3 && managers.every((s) => s === 'Leader' || s === 'Reachable')) return;
+    } catch {
+      /* no leader yet */
+    }
+    if (Date.now() > until) throw new Error('lab did not become healthy again');
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Stopping managers and waiting for Raft to recover takes minutes on a busy machine. */
+export const SLOW = 300_000;
+
+export async function waitForQuorum(deadlineMs = 120_000) {
+  const until = Date.now() + deadlineMs;
+  for (;;) {
+    try {
+      docker('lab-n1', 'node', 'ls', '-q');
+      return;
+    } catch {
+      if (Date.now() > until) throw new Error('quorum did not come back');
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+  }
+}
+
+/** One at a time: two managers starting together can split votes for a minute. */
+export async function bringBackN2N3() {
+  labSh('start', 'lab-n2');
+  await waitForQuorum();
+  labSh('start', 'lab-n3');
+  await waitForHealthy();
+}
+

@@ -90,7 +90,7 @@ describe.skipIf(labUnavailable())('overlays and node lifecycle against the real 
     const r = await h.slash('overlay ls');
     expect(r.resultText).toMatch(/enc-net\s+overlay\s+yes\s+no/);
     expect(r.resultText).toMatch(/plain-net\s+overlay\s+no\s+yes\s+10\.90\.0\.0\/24/);
-    expect(r.resultText).toMatch(/ingress \(ingress\)/);
+    expect(r.resultText).toMatch(/ingress +overlay/);
   });
 
   it('overlay check: a plain overlay reaches every node; no probe is left', async () => {

@@ -1,46 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { docker, labSh } from './lab.js';
+import { bringBackN2N3, docker, labSh, SLOW, waitForHealthy } from './lab.js';
 import { labUnavailable, startHarness, USERS, type Harness } from './harness.js';
-
-/** Wait until every manager is back and reachable, so later tests start from a healthy swarm. */
-async function waitForHealthy(deadlineMs = 150_000) {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      const ls = docker('lab-n1', 'node', 'ls', '--format', '{{.ManagerStatus}}');
-      const managers = ls.split('\n').filter(Boolean);
-      if (managers.length === 3 && managers.every((s) => s === 'Leader' || s === 'Reachable')) return;
-    } catch {
-      /* no leader yet */
-    }
-    if (Date.now() > until) throw new Error('lab did not become healthy again');
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-}
-
-/** Stopping managers and waiting for Raft to recover takes minutes on a busy machine. */
-const SLOW = 300_000;
-
-async function waitForQuorum(deadlineMs = 120_000) {
-  const until = Date.now() + deadlineMs;
-  for (;;) {
-    try {
-      docker('lab-n1', 'node', 'ls', '-q');
-      return;
-    } catch {
-      if (Date.now() > until) throw new Error('quorum did not come back');
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-  }
-}
-
-/** One at a time: two managers starting together can split votes for a minute. */
-async function bringBackN2N3() {
-  labSh('start', 'lab-n2');
-  await waitForQuorum();
-  labSh('start', 'lab-n3');
-  await waitForHealthy();
-}
 
 describe.skipIf(labUnavailable())('/swarm status and nodes against the real swarm', () => {
   let h: Harness;

@@ -49,10 +49,19 @@ export class MemoryState implements Claims, PendingApprovals, AuditHistory {
   claimed = new Map<string, string>();
   pending = new Map<string, PendingApproval>();
   events: AuditEvent[] = [];
-  async claim(key: string, owner: string) {
+  async claim(key: string, owner: string, opts: { note?: string } = {}) {
     if (this.claimed.has(key)) return this.claimed.get(key) === owner;
     this.claimed.set(key, owner);
+    if (opts.note) this.notes.set(key, opts.note);
     return true;
+  }
+  notes = new Map<string, string>();
+  async holder(key: string) {
+    const owner = this.claimed.get(key);
+    return owner === undefined ? undefined : { owner, ...(this.notes.has(key) ? { note: this.notes.get(key)! } : {}) };
+  }
+  async release(key: string, owner: string) {
+    if (this.claimed.get(key) === owner) this.claimed.delete(key);
   }
   async record(p: PendingApproval) {
     this.pending.set(p.id, p);

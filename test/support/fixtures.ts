@@ -130,6 +130,15 @@ export class FakeSwarm implements Swarm {
     },
   };
 
+  legacyConfigs: Array<{ id: string; name: string }> = [];
+  legacyState = {
+    list: async () => this.legacyConfigs,
+    remove: async (id: string) => {
+      this.changes.push(`rm config ${id}`);
+      this.legacyConfigs = this.legacyConfigs.filter((c) => c.id !== id);
+    },
+  };
+
   probe = {
     create: async (spec: GlobalServiceSpec) => {
       this.changes.push(`probe ${spec.name}`);

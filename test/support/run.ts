@@ -18,6 +18,7 @@ export interface RunOptions {
   /** pretend a second person approved: only tests may mint one without a signature */
   approvedBy?: string;
   binding?: Record<string, string>;
+  claims?: MemoryState;
 }
 
 export async function run(swarm: FakeSwarm, text: string, o: RunOptions = {}): Promise<Outcome> {
@@ -29,7 +30,7 @@ export async function run(swarm: FakeSwarm, text: string, o: RunOptions = {}): P
       }
     : undefined;
   return runCommand(
-    { swarmFor: async () => swarm, history: new MemoryState(), clock: { now: () => o.now ?? new Date() } },
+    { swarmFor: async () => swarm, history: new MemoryState(), claims: o.claims ?? new MemoryState(), clock: { now: () => o.now ?? new Date() } },
     o.policy ?? openPolicy(),
     { text, user, channel: 'C1', requestId: 'req1' },
     approval,
@@ -43,11 +44,11 @@ export async function answer(swarm: FakeSwarm, text: string, o: RunOptions = {})
 }
 
 /** Plans and applies one change directly (for actions built with test timings). */
-export async function planAndApply<A, D>(action: ChangeAction<A, D>, swarm: FakeSwarm, args: A, o: { policy?: Policy; dryRun?: boolean } = {}): Promise<Reply> {
-  const base = { policy: o.policy ?? openPolicy(), cluster: 'prod', user: 'U1', requestId: 'req1', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined };
+export async function planAndApply<A, D>(action: ChangeAction<A, D>, swarm: FakeSwarm, args: A, o: { policy?: Policy; dryRun?: boolean; claims?: MemoryState; user?: string; requestId?: string } = {}): Promise<Reply> {
+  const base = { policy: o.policy ?? openPolicy(), cluster: 'prod', user: o.user ?? 'U1', requestId: o.requestId ?? 'req1', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined };
   const readCtx: ReadContext = { ...base, swarm: readOnly(swarm) };
   const plan = await action.plan(readCtx, args);
   if (o.dryRun) return { visibility: 'in_channel', tone: 'info', title: `Dry run: would ${plan.summary}`, parts: plan.details };
-  const ctx: ChangeContext = { ...base, swarm };
+  const ctx: ChangeContext = { ...base, swarm, claims: o.claims ?? new MemoryState() };
   return action.apply(ctx, args, plan);
 }

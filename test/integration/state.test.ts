@@ -1,0 +1,123 @@
+/**
+ * The bot's state in its own table (dynalite, created from the definition
+ * serverless.yml deploys) with the real handlers and the real swarm: a job
+ * delivered twice acts once, the first decision wins, a decision without a
+ * leader is recorded and refused, nothing of the bot's is kept in the swarm.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeSweep } from '../../src/composition/worker.js';
+import { APPROVE_ACTION } from '../../src/domain/approval.js';
+import { bringBackN2N3, docker, joinToken, labSh, resetSpares, SLOW } from './lab.js';
+import { labUnavailable, startHarness, USERS, type Harness } from './harness.js';
+
+const MANAGERS = ['lab-n1', 'lab-n2', 'lab-n3'];
+const role = (node: string) => docker('lab-n1', 'node', 'inspect', node, '--format', '{{.Spec.Role}}');
+const botConfigs = (node: string) =>
+  docker(node, 'config', 'ls', '--format', '{{.Name}}')
+    .split('\n')
+    .filter((n) => n.startsWith('swarm-ops.'));
+
+describe.skipIf(labUnavailable())('state in one table, against the real swarm', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await startHarness();
+    resetSpares(h.lab);
+    // a spare as a worker, to promote and demote
+    await h.slash('join worker tcp://10.77.0.14:2376', { user: USERS.operator });
+  });
+  afterAll(async () => {
+    expect(h.slack.transcript()).not.toMatch(/SWMTKN-|SWMKEY-/);
+    expect(h.logLines.join('')).not.toMatch(/SWMTKN-|SWMKEY-/);
+    await h?.close();
+    resetSpares(h.lab);
+  });
+
+  const approvalValue = () => {
+    const posted = h.slack.posts.filter((p) => p.method === 'chat.postMessage' && p.body['channel'] === 'C0PRODOPS').at(-1)!;
+    const actions = (posted.body['blocks'] as Array<{ type: string; elements?: Array<{ action_id: string; value: string }> }>).find((b) => b.type === 'actions')!;
+    return actions.elements!.find((e) => e.action_id === APPROVE_ACTION)!.value;
+  };
+
+  it('one rotate job delivered twice rotates once and is audited once', async () => {
+    const before = joinToken('worker');
+    const r = await h.slash('rotate worker', { user: USERS.operator });
+    const after = joinToken('worker');
+    expect(after).not.toBe(before);
+    const job = h.lambda.invocations.at(-1)!.payload as { requestId: string };
+    await h.redeliver(job);
+    expect(joinToken('worker')).toBe(after);
+    const audited = h.auditPosts().filter((p) => JSON.stringify(p).includes(job.requestId) && JSON.stringify(p).includes('succeeded'));
+    expect(audited).toHaveLength(1);
+    expect(r.result?.text).toMatch(/Rotated the worker join token/);
+  });
+
+  it('two approvers clicking at the same moment give one decision', async () => {
+    await h.slash('promote lab-n4', { user: USERS.operator });
+    const value = approvalValue();
+    const clicks = await Promise.all([
+      h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver, messageTs: '1700000200.000100' }),
+      h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver2, messageTs: '1700000200.000100' }),
+    ]);
+    expect(role('lab-n4')).toBe('manager');
+    const told = clicks.map((c) => JSON.stringify(c.responses));
+    expect(told.filter((t) => /already been decided/.test(t))).toHaveLength(1);
+    const approvals = h.auditPosts().filter((p) => /audit: approved \/swarm promote lab-n4/.test(JSON.stringify(p)));
+    expect(approvals).toHaveLength(1);
+    // and back, through the same rule
+    await h.slash('demote lab-n4', { user: USERS.operator });
+    await h.click({ actionId: APPROVE_ACTION, value: approvalValue(), user: USERS.approver, messageTs: '1700000201.000100' });
+    expect(role('lab-n4')).toBe('worker');
+  });
+
+  it(
+    'a decision made while the swarm has no leader is recorded, and the change refused for lack of a leader',
+    async () => {
+      await h.slash('promote lab-n4', { user: USERS.operator });
+      const value = approvalValue();
+      labSh('stop', 'lab-n2');
+      labSh('stop', 'lab-n3');
+      try {
+        const click = await h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver, messageTs: '1700000300.000100' });
+        expect(click.status).toBe(200);
+        const update = h.slack.posts.filter((p) => p.method === 'chat.update').at(-1)!;
+        expect(JSON.stringify(update.body)).toMatch(/Approved, but it did not happen/);
+        expect(JSON.stringify(update.body)).toMatch(/no leader/);
+        const trail = h.auditPosts().slice(-2).map((p) => JSON.stringify(p));
+        expect(trail[0]).toMatch(/audit: approved \/swarm promote lab-n4/);
+        expect(trail[1]).toMatch(/audit: refused \/swarm promote lab-n4/);
+        // recorded: a second approver finds it decided
+        const again = await h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver2, messageTs: '1700000300.000100' });
+        expect(JSON.stringify(again.responses)).toMatch(/already been decided/);
+      } finally {
+        await bringBackN2N3();
+      }
+      expect(role('lab-n4')).toBe('worker');
+    },
+    SLOW,
+  );
+
+  it('the sweep removes configs an earlier version left in the swarm, once, and audits it', async () => {
+    docker('lab-n1', 'config', 'create', 'swarm-ops.op.legacy-test', '/etc/hostname');
+    docker('lab-n1', 'config', 'create', 'swarm-ops.pending.legacy-test', '/etc/hostname');
+    const sweep = composeSweep(process.env);
+    const first = await sweep();
+    expect(first.legacyRemoved).toBeGreaterThanOrEqual(2);
+    expect(JSON.stringify(h.auditPosts().at(-1))).toMatch(/remove legacy state/);
+    expect((await sweep()).legacyRemoved).toBe(0);
+  });
+
+  it('nothing of the bot\'s is kept in the swarm: no Docker config on any manager', () => {
+    for (const m of MANAGERS) expect(botConfigs(m), m).toEqual([]);
+  });
+
+  it('/swarm audit --since 1h lists this run\'s events, newest first', async () => {
+    const r = await h.slash('audit --since 1h', { user: USERS.viewer });
+    expect(r.result?.response_type).toBe('in_channel');
+    const text = r.resultText;
+    expect(text).toMatch(/Audit of lab: the last \d+ events \(1h\)/);
+    expect(text).toMatch(/rotate worker/);
+    expect(text).toMatch(/promote lab-n4/);
+    const mine = await h.slash(`audit --since 1h --user <@${USERS.operator}|ops> --limit 3`, { user: USERS.viewer });
+    expect(mine.resultText).toMatch(/the last 3 events/);
+  });
+});
