@@ -120,7 +120,7 @@ async function rendering() {
   const policy = parsePolicy(JSON.stringify({ defaultCluster: 'b', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
   const swarm = new FakeSwarm(nodes, { info: daemonInfo() });
   const ctx = { swarm: readOnly(swarm), policy, cluster: 'b', user: 'U', requestId: 'r', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined };
-  const render = await timeMany(200, async () => renderBlockKit(await nodesAction.run(ctx, {})));
+  const render = await timeMany(200, async () => renderBlockKit(await nodesAction.run(ctx, { filter: undefined, page: undefined })));
   const baseline = await timeMany(200, async () => JSON.stringify(nodes));
   row('/swarm nodes of 1003 nodes → Block Kit', ms(pct(render, 50)), `JSON.stringify ${ms(pct(baseline, 50))}`, pct(render, 50) / pct(baseline, 50));
 }

@@ -8,9 +8,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { labCredentials, runLocal, type LabDescription } from './composition/local.js';
+import { runWatchOnce } from './composition/watch.js';
 import type { ClusterCredentials } from './ports.js';
 import { createStateClient, DynamoState } from './adapters/dynamo-state.js';
 import { startLocalDynamo } from './adapters/local-dynamo.js';
+import { FileUnlockKeys } from './adapters/file-unlock-keys.js';
 
 const labDir = process.env.SWARM_LAB_DIR ?? '/tmp/swarm-ops-lab';
 const labScript = path.resolve(import.meta.dirname, '../test/lab/lab.sh');
@@ -42,7 +44,8 @@ const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
 try {
   const history = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName);
   const needsSwarm = !/^\s*help\b/i.test(text);
-  const { output, ok } = await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history, history);
+  // `--watch-once`: one pass of the watch over the lab, its posts printed instead of sent
+  const { output, ok } = text.trim() === '--watch-once' ? await runWatchOnce(credentials(), history) : await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history, history, new FileUnlockKeys(path.join(labDir, 'unlock-keys')));
   process.stdout.write(output);
   process.exitCode = ok ? 0 : 1;
 } finally {

@@ -32,6 +32,24 @@ export interface SwarmNode {
   manager?: { leader: boolean; reachability: Reachability; addr: string };
   /** Version.Index, needed to update the node */
   version: number;
+  /** who issued the node's TLS certificate (Description.TLSInfo): compared with the swarm's during a CA rotation */
+  tlsIssuer?: { subject: string; publicKey: string };
+}
+
+/** `GET /swarm`: the cluster-wide settings the lifecycle commands read. Never holds a token or key. */
+export interface ClusterInfo {
+  id: string;
+  createdAt?: Date;
+  /** the root CA certificate (PEM) all nodes trust */
+  rootCaPem: string;
+  /** the issuer every node's certificate should carry once a CA rotation is done */
+  tlsIssuer: { subject: string; publicKey: string };
+  rootRotationInProgress: boolean;
+  /** `Spec.CAConfig.NodeCertExpiry` in ms (Docker's default is 90 days) */
+  nodeCertPeriodMs: number;
+  /** `Spec.CAConfig.ForceRotate` */
+  forceRotate: number;
+  autolock: boolean;
 }
 
 export interface DaemonInfo {
@@ -101,6 +119,8 @@ export interface NodeChange {
 }
 
 export interface NodesWrite {
+  /** `DELETE /nodes/{id}`; without `force` Docker refuses a node that is not down */
+  remove(id: string, opts: { force: boolean }): Promise<void>;
   /** changes a node (re-reading and retrying when out of sequence; a change already in place is not sent) */
   update(id: string, change: NodeChange): Promise<void>;
   /**
@@ -130,6 +150,45 @@ export interface TokensWrite {
   rotate(kinds: TokenKind[]): Promise<{ rotated: TokenKind[] }>;
 }
 
+export interface ClusterRead {
+  inspect(): Promise<ClusterInfo>;
+}
+
+export interface ClusterWrite {
+  /** starts a root CA rotation (`Spec.CAConfig.ForceRotate` + 1) */
+  rotateCa(): Promise<void>;
+  /** turns autolock on or off (`Spec.EncryptionConfig.AutoLockManagers`) */
+  setAutolock(on: boolean): Promise<void>;
+  /** `?rotateManagerUnlockKey=true` (autolock must be on) */
+  rotateUnlockKey(): Promise<void>;
+  /** `GET /swarm/unlockkey`: a secret, for the unlock-key store only, never for a reply or a log */
+  unlockKey(): Promise<string>;
+}
+
+/** Calls to one daemon's own API (not through the managers): unlock, recover, leave, preflight. */
+export interface DaemonOps {
+  /** `POST /swarm/unlock` on a locked manager */
+  unlock(url: string, unlockKey: string): Promise<void>;
+  /** `POST /swarm/init` with ForceNewCluster on a surviving manager */
+  forceNewCluster(url: string, advertiseAddr: string): Promise<void>;
+  /** `POST /swarm/leave?force=…` */
+  leave(url: string, force: boolean): Promise<void>;
+  /** whether the daemon has an image locally */
+  hasImage(url: string, image: string): Promise<boolean>;
+  /**
+   * A short-lived container on that daemon (host network, removed
+   * afterwards), e.g. the join preflight's port checks: its exit code and
+   * output.
+   */
+  runOnce(url: string, spec: { image: string; cmd: string[]; timeoutMs: number }): Promise<{ exitCode: number; output: string }>;
+}
+
+/** Where the unlock key is kept (SSM `clusters/<name>/unlock-key`): never shown. */
+export interface UnlockKeyStore {
+  put(cluster: string, key: string): Promise<void>;
+  get(cluster: string): Promise<string | undefined>;
+}
+
 /** A short-lived global service (the overlay probe). */
 export interface ProbeServices {
   create(spec: GlobalServiceSpec): Promise<string>;
@@ -144,11 +203,19 @@ export interface ProbeServices {
 export interface SwarmReader {
   /** the manager endpoint that answered the last call */
   readonly activeEndpoint: string | undefined;
+  cluster: ClusterRead;
   nodes: NodesRead;
+  /**
+   * A join target's own daemon, before it is in the swarm: the preflight's
+   * short-lived container runs there, never on the swarm.
+   */
+  targets: Pick<DaemonOps, 'hasImage' | 'runOnce'>;
   networks: NetworksRead;
 }
 
 export interface Swarm extends SwarmReader {
+  cluster: ClusterRead & ClusterWrite;
+  daemons: DaemonOps;
   nodes: NodesRead & NodesWrite;
   networks: NetworksRead & NetworksWrite;
   tokens: TokensWrite;
@@ -166,10 +233,16 @@ export interface LegacyState {
 export function readOnly(swarm: SwarmReader): SwarmReader {
   const { list, info, probeManagers, inspectDaemon } = swarm.nodes;
   const n = swarm.networks;
+  const c = swarm.cluster;
   return Object.freeze({
     get activeEndpoint() {
       return swarm.activeEndpoint;
     },
+    cluster: Object.freeze({ inspect: (...a: Parameters<ClusterRead['inspect']>) => c.inspect(...a) }),
+    targets: Object.freeze({
+      hasImage: (...a: Parameters<DaemonOps['hasImage']>) => swarm.targets.hasImage(...a),
+      runOnce: (...a: Parameters<DaemonOps['runOnce']>) => swarm.targets.runOnce(...a),
+    }),
     nodes: Object.freeze({
       list: list.bind(swarm.nodes),
       info: info.bind(swarm.nodes),
@@ -282,6 +355,99 @@ export interface AuditHistory {
   append(event: AuditEvent, retentionDays: number): Promise<void>;
   /** newest first */
   query(q: AuditQuery): Promise<AuditEvent[]>;
+}
+
+// ---- the watch: incidents and mutes, in the bot's table ---------------------
+
+/** What the watch alerts on; `leader-changed` is a notice (posted once, never open), the others are incidents. */
+export const INCIDENT_KINDS = [
+  'cluster-unreachable',
+  'quorum-lost',
+  'manager-locked',
+  'quorum-at-risk',
+  'manager-unreachable',
+  'node-down',
+  'ca-rotation-stuck',
+  'cert-expiring',
+  'node-drained',
+  'leader-changed',
+] as const;
+export type IncidentKind = (typeof INCIDENT_KINDS)[number];
+
+/** One incident per (cluster, kind, subject), from the first sighting of its condition until it is resolved. */
+export interface WatchIncident {
+  cluster: string;
+  kind: IncidentKind;
+  /** what it is about: a node ID, a manager endpoint, a certificate, or `-` for the whole cluster */
+  subject: string;
+  /** how it reads: a hostname, an endpoint, a certificate's name */
+  name: string;
+  role?: NodeRole;
+  /** pending: seen, but not yet for the grace period (nothing posted); open: posted, or tracked under a mute */
+  status: 'pending' | 'open';
+  /** when the condition was first seen (ms); a flap within the grace period keeps it */
+  since: number;
+  openedAt?: number;
+  /** the condition has been gone since (ms): resolved once that lasts the grace period */
+  clearSince?: number;
+  /** how often the condition came back within the grace period */
+  flaps: number;
+  /** the facts that matter ("1/3 reachable"): a change is posted in the thread */
+  detail: string;
+  /** the incident's message: its channel and ts, and what it said (to edit it on resolution) */
+  channel?: string;
+  ts?: string;
+  title?: string;
+  text?: string;
+  /** opened while muted: tracked, not posted */
+  muted?: boolean;
+  /** follow-ups already posted in the thread (`flapping`, `day`) */
+  noted?: string[];
+}
+
+/** `/swarm watch mute`: incidents of a kind, or of a node, are tracked but not posted until `until`. */
+export interface WatchMute {
+  cluster: string;
+  /** the key: a kind, or a node's hostname (lower case) */
+  target: string;
+  kind?: IncidentKind;
+  nodeId?: string;
+  /** ms since the epoch */
+  until: number;
+  by: string;
+  at: number;
+}
+
+/** What one watch pass leaves for the next about a cluster. */
+export interface WatchClusterState {
+  cluster: string;
+  leader?: { id: string; hostname: string };
+  /** when a new leader was first seen: nodes showing `unknown` shortly after are not down */
+  leaderChangedAt?: number;
+  /** certificates are checked at most daily */
+  certsCheckedAt?: number;
+  /** when a root CA rotation was first seen in progress */
+  rotationSince?: number;
+  lastPassAt?: number;
+}
+
+export interface WatchSnapshot {
+  incidents: WatchIncident[];
+  /** mutes in force (ended ones are left out) */
+  mutes: WatchMute[];
+  state?: WatchClusterState;
+}
+
+/** The watch's memory between passes, and what `/swarm watch` shows. */
+export interface IncidentStore {
+  /** a cluster's incidents, mutes and last state, in one query */
+  load(cluster: string): Promise<WatchSnapshot>;
+  putIncident(incident: WatchIncident): Promise<void>;
+  removeIncident(key: Pick<WatchIncident, 'cluster' | 'kind' | 'subject'>): Promise<void>;
+  putState(state: WatchClusterState): Promise<void>;
+  putMute(mute: WatchMute): Promise<void>;
+  /** false when there was no such mute */
+  removeMute(cluster: string, target: string): Promise<boolean>;
 }
 
 // ---- configuration ---------------------------------------------------------

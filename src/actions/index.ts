@@ -1,6 +1,12 @@
 import type { ArgsFor, NamesOfKind } from '../commands/registry.js';
 import { REGISTRY } from '../commands/registry.js';
 import { audit } from './audit.js';
+import { autolock } from './autolock.js';
+import { ca, caRotate } from './ca.js';
+import { label } from './label.js';
+import { nodeRm } from './node-rm.js';
+import { recover } from './recover.js';
+import { unlock } from './unlock.js';
 import { help } from './help.js';
 import { join } from './join.js';
 import { changeAvailability, changeRole } from './node-lifecycle.js';
@@ -9,6 +15,7 @@ import { overlayCheck } from './overlay-check.js';
 import { nodes } from './nodes.js';
 import { rotate } from './rotate.js';
 import { status } from './status.js';
+import { watch, watchMute, watchUnmute } from './watch.js';
 import type { ChangeAction, ReadAction } from './types.js';
 
 /**
@@ -37,6 +44,16 @@ export const ACTIONS: ActionTable = {
   demote: changeRole('worker'),
   drain: changeAvailability('drain'),
   activate: changeAvailability('active'),
+  label,
+  'node rm': nodeRm,
+  ca,
+  'ca rotate': caRotate(),
+  autolock,
+  unlock,
+  recover,
+  watch,
+  'watch mute': watchMute,
+  'watch unmute': watchUnmute,
 };
 
 /** Fails at start-up when the action table and the command registry disagree. */

@@ -6,6 +6,7 @@ import { assessQuorum, evenManagersAdvice, explainQuorum } from '../domain/quoru
 import { reply, type ReplyPart } from '../domain/reply.js';
 import { code } from '../render/escape.js';
 import type { ArgsFor } from '../commands/registry.js';
+import { preflight } from './join-preflight.js';
 import { asDone } from './node-lifecycle.js';
 import type { ChangeAction, ChangeContext } from './types.js';
 
@@ -38,11 +39,13 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
           'Run `docker swarm leave` on it first if it should join this one.',
       );
     }
+    // the operating guide's prerequisites, before any token is read
+    const checks = await preflight({ url, target, members, probeImage: ctx.policy.probeImage, nodes: ctx.swarm.nodes, networks: ctx.swarm.networks, daemons: ctx.swarm.targets });
     const addrs = [
       `advertise ${args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
       `data path ${args['data-path-addr'] ?? args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
     ];
-    const details: ReplyPart[] = [{ kind: 'text', text: `${code(url)} answers over TLS and is in no swarm. Addresses: ${addrs.join(', ')}.` }];
+    const details: ReplyPart[] = [...checks, { kind: 'text', text: `Addresses: ${addrs.join(', ')}.` }];
     if (role === 'manager') details.push(...managerArithmetic(members));
     if (ctx.policy.rotateAfterJoin) details.push({ kind: 'context', text: `The ${role} join token is rotated right after the join attempt, whatever its outcome.` });
     return {

@@ -1,6 +1,6 @@
 import type { Policy } from '../config/policy.js';
 import type { Reply, ReplyPart } from '../domain/reply.js';
-import type { AuditHistory, Claims, Clock, Swarm, SwarmReader } from '../ports.js';
+import type { AuditHistory, Claims, Clock, IncidentStore, Swarm, SwarmReader, UnlockKeyStore } from '../ports.js';
 
 /** What every action gets: the swarm it looks at and who asked, nothing else. */
 export interface ReadContext {
@@ -14,6 +14,8 @@ export interface ReadContext {
   history: AuditHistory;
   /** a phase worth showing while a long action runs ("probe running on 7 of 12 nodes") */
   progress: (text: string) => void;
+  /** the watch's incidents and mutes (the bot's table); absent where no table is kept */
+  incidents?: IncidentStore;
 }
 
 /** What `apply` gets: the swarm with its write methods, and who approved, when a second person did. */
@@ -21,6 +23,8 @@ export interface ChangeContext extends Omit<ReadContext, 'swarm'> {
   swarm: Swarm;
   /** first-writer-wins keys in the bot's table, e.g. one probe per cluster at a time */
   claims: Claims;
+  /** where autolock's unlock key is kept (SSM), never shown */
+  unlockKeys: UnlockKeyStore;
   approval?: { approver: string };
 }
 
@@ -41,6 +45,11 @@ export interface Plan<D = unknown> {
    * a certificate fingerprint). Checked again by re-planning just before apply.
    */
   binding?: Record<string, string>;
+  /**
+   * This change needs a second person although its command alone would not
+   * (e.g. `node rm` of a manager). A plan can only add the requirement.
+   */
+  needsApproval?: boolean;
 }
 
 export interface ReadAction<A> {

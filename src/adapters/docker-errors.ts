@@ -2,7 +2,7 @@
 import { redactSecrets } from '../errors.js';
 
 /** Failures of one endpoint that make trying the next one worthwhile. */
-export type EndpointFailure = 'unreachable' | 'tls' | 'not-manager' | 'no-leader';
+export type EndpointFailure = 'unreachable' | 'tls' | 'not-manager' | 'no-leader' | 'locked';
 
 export interface DockerErrorLike {
   statusCode?: number;
@@ -25,6 +25,8 @@ export function classify(err: unknown): EndpointFailure | undefined {
   const msg = dockerMessage(err);
   if (typeof e?.statusCode === 'number') {
     if (e.statusCode === 503 && /not a swarm manager|not part of a swarm/i.test(msg)) return 'not-manager';
+    // a manager restarted under autolock refuses every swarm call until it is unlocked: the others may still answer
+    if (e.statusCode === 503 && /encrypted and needs to be unlocked|encrypted and locked/i.test(msg)) return 'locked';
     if (/does not have a leader|no elected cluster leader|context deadline exceeded|rpc error: code = (Unavailable|DeadlineExceeded)/i.test(msg))
       return 'no-leader';
     return undefined;
@@ -43,6 +45,7 @@ export function describeFailure(kind: EndpointFailure, err: unknown): string {
   if (isTimeout(err)) return 'timed out';
   if (kind === 'tls') return `TLS failed (${e?.code ?? dockerMessage(err)})`;
   if (kind === 'unreachable') return e?.code ?? dockerMessage(err);
+  if (kind === 'locked') return 'locked (autolock): unlock it with `/swarm unlock`';
   return dockerMessage(err);
 }
 

@@ -1,7 +1,7 @@
 /** Docker's JSON, reduced to what swarm-ops reads, and mapped to our own models. */
 import { X509Certificate } from 'node:crypto';
 import { redactSecrets } from '../errors.js';
-import type { DaemonInfo, NodeState, SwarmNetwork, SwarmNode } from '../ports.js';
+import type { ClusterInfo, DaemonInfo, NodeState, SwarmNetwork, SwarmNode } from '../ports.js';
 
 export interface DockerTask {
   ID: string;
@@ -25,23 +25,52 @@ export function demuxDockerStream(buf: Buffer): string {
   return Buffer.concat(out).toString('utf8');
 }
 
+/** Who issued a certificate: base64 (DER) strings, kept as Docker gives them so that they compare as they are. */
+export interface DockerTlsInfo {
+  TrustRoot?: string;
+  CertIssuerSubject?: string;
+  CertIssuerPublicKey?: string;
+}
+
+/** The swarm's Spec: sent back whole on every update, so everything not named here is kept as it came. */
+export interface DockerClusterSpec {
+  /** `NodeCertExpiry` is a Go duration: nanoseconds */
+  CAConfig?: { NodeCertExpiry?: number; ForceRotate?: number; [key: string]: unknown };
+  EncryptionConfig?: { AutoLockManagers?: boolean; [key: string]: unknown };
+  [key: string]: unknown;
+}
+
+/** `GET /swarm` */
 export interface DockerSwarmSpec {
+  ID?: string;
+  CreatedAt?: string;
   Version: { Index: number };
-  Spec: Record<string, unknown>;
+  Spec: DockerClusterSpec;
   JoinTokens?: { Worker?: string; Manager?: string };
+  TLSInfo?: DockerTlsInfo;
+  RootRotationInProgress?: boolean;
 }
 
 export interface DockerNode {
   ID: string;
   Version?: { Index?: number };
   Spec?: { Role?: string; Availability?: string; Labels?: Record<string, string> };
-  Description?: { Hostname?: string; Platform?: { OS?: string }; Engine?: { EngineVersion?: string; Labels?: Record<string, string> } };
+  Description?: {
+    Hostname?: string;
+    Platform?: { OS?: string };
+    Engine?: { EngineVersion?: string; Labels?: Record<string, string> };
+    TLSInfo?: DockerTlsInfo;
+  };
   Status?: { State?: string; Addr?: string };
   ManagerStatus?: { Leader?: boolean; Reachability?: string; Addr?: string } | null;
 }
 
+const issuerOf = (tls: DockerTlsInfo | undefined) =>
+  tls?.CertIssuerSubject || tls?.CertIssuerPublicKey ? { subject: tls.CertIssuerSubject ?? '', publicKey: tls.CertIssuerPublicKey ?? '' } : undefined;
+
 export function toSwarmNode(n: DockerNode): SwarmNode {
   const state = (n.Status?.State ?? 'unknown') as NodeState;
+  const tlsIssuer = issuerOf(n.Description?.TLSInfo);
   return {
     id: n.ID,
     hostname: n.Description?.Hostname ?? n.ID.slice(0, 12),
@@ -63,6 +92,27 @@ export function toSwarmNode(n: DockerNode): SwarmNode {
         }
       : {}),
     version: n.Version?.Index ?? 0,
+    ...(tlsIssuer ? { tlsIssuer } : {}),
+  };
+}
+
+/** swarmkit's default node certificate period when the Spec does not say */
+const DEFAULT_NODE_CERT_MS = 90 * 24 * 3600 * 1000;
+
+/** Built field by field: the join tokens in the same answer never reach the model. */
+export function toClusterInfo(raw: DockerSwarmSpec): ClusterInfo {
+  const ca = raw.Spec?.CAConfig ?? {};
+  const createdAt = timeOf(raw.CreatedAt);
+  const expiryNs = ca.NodeCertExpiry;
+  return {
+    id: raw.ID ?? '',
+    ...(createdAt ? { createdAt } : {}),
+    rootCaPem: raw.TLSInfo?.TrustRoot ?? '',
+    tlsIssuer: { subject: raw.TLSInfo?.CertIssuerSubject ?? '', publicKey: raw.TLSInfo?.CertIssuerPublicKey ?? '' },
+    rootRotationInProgress: Boolean(raw.RootRotationInProgress),
+    nodeCertPeriodMs: typeof expiryNs === 'number' && expiryNs > 0 ? Math.round(expiryNs / 1e6) : DEFAULT_NODE_CERT_MS,
+    forceRotate: ca.ForceRotate ?? 0,
+    autolock: Boolean(raw.Spec?.EncryptionConfig?.AutoLockManagers),
   };
 }
 

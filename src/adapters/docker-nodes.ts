@@ -5,7 +5,7 @@ import { classify, describeFailure, dockerMessage, statusOf } from './docker-err
 import { joinNode } from './docker-join.js';
 import { toDaemonInfo, toSwarmNode, type DockerInfo, type DockerNode } from './docker-json.js';
 import type { DockerTransport, Endpoint, Session } from './docker-transport.js';
-import { done, notDone, settleWrite } from './uncertain-write.js';
+import { done, notDone, removeSettled, settleWrite } from './uncertain-write.js';
 
 interface NodeSpec {
   Role?: string;
@@ -39,6 +39,21 @@ function refusedNodeChange(err: unknown): SwarmError {
   const msg = dockerMessage(err);
   if (statusOf(err) === 400 || /FailedPrecondition|quorum|last manager/i.test(msg)) return new SwarmError('QUORUM_GUARD', `Docker refused the change: ${msg}`);
   return new SwarmError('CONFLICT', `Docker refused the change: ${msg}`);
+}
+
+/** swarmkit's two refusals of a node removal (both FailedPrecondition), each with what to do instead */
+function refusedRemoval(id: string, err: unknown): SwarmError {
+  const msg = dockerMessage(err);
+  if (/must be demoted|is a cluster manager|is a manager/i.test(msg)) {
+    return new SwarmError('QUORUM_GUARD', `Node \`${id}\` is still a manager: demote it first (it counts in the Raft quorum until then), then remove it.`);
+  }
+  if (/is not down/i.test(msg)) {
+    return new SwarmError(
+      'CONFLICT',
+      `Node \`${id}\` is not down, so Docker keeps it: stop its daemon or run \`docker swarm leave\` on it first, or remove it with \`--force\`.`,
+    );
+  }
+  return new SwarmError('CONFLICT', `Docker refused to remove node \`${id}\`: ${msg}`);
 }
 
 const infoThrough = async (s: Session): Promise<DaemonInfo> => toDaemonInfo(s.endpoint, await s.get<DockerInfo>('/info'), s.cert);
@@ -98,6 +113,15 @@ export class DockerNodes implements NodesRead, NodesWrite {
       },
       attempts: 5,
       onRefused: refusedNodeChange,
+    });
+  }
+
+  /** gone is a 404 on the node: one already removed (by someone else, or by our own unconfirmed try) counts as done */
+  remove(id: string, opts: { force: boolean }): Promise<void> {
+    return removeSettled(this.t, `/nodes/${encodeURIComponent(id)}`, {
+      missingIsDone: true,
+      query: { force: opts.force },
+      onRefused: (err) => refusedRemoval(id, err),
     });
   }
 

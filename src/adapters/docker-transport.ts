@@ -7,7 +7,7 @@
  */
 import { SwarmError } from '../errors.js';
 import type { ClusterCredentials } from '../ports.js';
-import { classify, describeFailure, isTimeout, mayHaveArrived, type EndpointFailure } from './docker-errors.js';
+import { classify, describeFailure, isTimeout, mayHaveArrived, statusOf, type EndpointFailure } from './docker-errors.js';
 import { tlsConnector } from './docker-connector.js';
 
 /** The newest Engine API we speak; we use min(this, the daemon's) and never pin one version. */
@@ -160,11 +160,13 @@ export class DockerTransport {
 
   /**
    * Runs one call against the first manager that answers. An endpoint that is
-   * down, times out, is not a manager or (being cut off) has no leader is
-   * skipped; Docker's answers to the call itself are returned as they are.
+   * down, times out, is not a manager, is locked (autolock) or (being cut
+   * off) has no leader is skipped; Docker's answers to the call itself are
+   * returned as they are.
    *
    * A write is only sent again to the next manager when the first one surely
-   * did not get it (no connection, TLS refused, "not a manager", "no leader").
+   * did not get it (no connection, TLS refused, "not a manager", "locked",
+   * "no leader").
    * A write that timed out after it was sent may have been committed by Raft:
    * that is an UNCERTAIN error, which the caller settles by reading back.
    */
@@ -222,6 +224,12 @@ export class DockerTransport {
           "Fix the cluster's `ca`, `cert` and `key` parameters in SSM; swarm-ops never falls back to an unverified connection.",
       );
     }
+    if (failures.every((f) => f.kind === 'locked')) {
+      return new SwarmError(
+        'ENDPOINTS_UNREACHABLE',
+        `Every manager that answered is locked (autolock) (${list})${more}. Unlock them one by one with \`/swarm unlock <manager>\`.`,
+      );
+    }
     if (failures.every((f) => f.kind === 'not-manager')) {
       return new SwarmError('NOT_A_MANAGER', `None of the configured endpoints is a swarm manager (${list}). Update the cluster's endpoints in SSM.`);
     }
@@ -243,6 +251,21 @@ export class DockerTransport {
     });
     const api = idleTimeoutMs === this.callTimeoutMs ? conn.api : this.connector.client(ep, conn.apiVersion, idleTimeoutMs);
     return { ep, session: (signal) => openSession(ep.url, { ...conn, api }, signal) };
+  }
+
+  /**
+   * A write to one daemon: Docker's refusals (they carry a status) are the
+   * caller's to map; a failure after the request may have left is UNCERTAIN;
+   * one before any answer is the daemon's (unreachable, TLS).
+   */
+  async daemonWrite<T>(url: string, what: string, send: () => Promise<T>): Promise<T> {
+    try {
+      return await send();
+    } catch (err) {
+      if (statusOf(err) !== undefined) throw err;
+      if (mayHaveArrived(err)) throw new SwarmError('UNCERTAIN', `${url} did not confirm ${what} in time; it may or may not have happened.`, { cause: err });
+      throw this.daemonError(url, err);
+    }
   }
 
   daemonError(url: string, err: unknown): SwarmError {

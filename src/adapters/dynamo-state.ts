@@ -2,7 +2,20 @@ import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynam
 import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AuditEventSchema, type AuditEvent } from '../jobs.js';
-import type { AuditHistory, AuditQuery, Claims, Clock, PendingApproval, PendingApprovals } from '../ports.js';
+import {
+  INCIDENT_KINDS,
+  type AuditHistory,
+  type AuditQuery,
+  type Claims,
+  type Clock,
+  type IncidentStore,
+  type PendingApproval,
+  type PendingApprovals,
+  type WatchClusterState,
+  type WatchIncident,
+  type WatchMute,
+  type WatchSnapshot,
+} from '../ports.js';
 import { GSI1, TTL_ATTRIBUTE } from './state-table.js';
 
 /**
@@ -29,6 +42,8 @@ export interface DynamoStateOptions {
   claimTtlSeconds?: number;
   /** how long a pending approval stays in the table after its expiry, for a late sweep (default 7 days) */
   pendingKeepSeconds?: number;
+  /** how long a watch incident nobody touches stays (default 400 days): housekeeping for clusters no longer watched */
+  watchKeepSeconds?: number;
 }
 
 const DAY_SECONDS = 86_400;
@@ -43,6 +58,10 @@ const MAX_AUDIT_DAYS = 3660;
 const PENDING = 'PENDING';
 const CLAIM = 'CLAIM';
 const AUDIT = 'AUDIT';
+const WATCH = 'WATCH';
+const INCIDENT = 'INCIDENT';
+const MUTE = 'MUTE';
+const WATCH_STATE = 'STATE';
 
 const PendingApprovalSchema = z.object({
   id: z.string().min(1),
@@ -53,6 +72,48 @@ const PendingApprovalSchema = z.object({
   text: z.string(),
   requester: z.string(),
 });
+
+const ms = z.number().int().nonnegative();
+const IncidentKindSchema = z.enum(INCIDENT_KINDS);
+
+const WatchIncidentSchema = z.object({
+  cluster: z.string().min(1),
+  kind: IncidentKindSchema,
+  subject: z.string().min(1),
+  name: z.string(),
+  role: z.enum(['manager', 'worker']).optional(),
+  status: z.enum(['pending', 'open']),
+  since: ms,
+  openedAt: ms.optional(),
+  clearSince: ms.optional(),
+  flaps: z.number().int().nonnegative(),
+  detail: z.string(),
+  channel: z.string().optional(),
+  ts: z.string().optional(),
+  title: z.string().optional(),
+  text: z.string().optional(),
+  muted: z.boolean().optional(),
+  noted: z.array(z.string()).optional(),
+}) satisfies z.ZodType<WatchIncident>;
+
+const WatchMuteSchema = z.object({
+  cluster: z.string().min(1),
+  target: z.string().min(1),
+  kind: IncidentKindSchema.optional(),
+  nodeId: z.string().optional(),
+  until: ms,
+  by: z.string(),
+  at: ms,
+}) satisfies z.ZodType<WatchMute>;
+
+const WatchStateSchema = z.object({
+  cluster: z.string().min(1),
+  leader: z.object({ id: z.string(), hostname: z.string() }).optional(),
+  leaderChangedAt: ms.optional(),
+  certsCheckedAt: ms.optional(),
+  rotationSince: ms.optional(),
+  lastPassAt: ms.optional(),
+}) satisfies z.ZodType<WatchClusterState>;
 
 const padExp = (ms: number) => String(ms).padStart(EXP_WIDTH, '0');
 const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
@@ -71,17 +132,24 @@ type Item = Record<string, unknown>;
  * | pending approval | `PENDING#<id>` | `PENDING` | `PENDING` / `<exp ms, 15 digits>#<id>` | approval (the PendingApproval), expiresAt |
  * | audit event | `AUDIT#<yyyy-mm-dd>` (UTC day of `at`) | `<at, ISO ms>#<requestId>#<outcome>` | – | event (the AuditEvent), expiresAt |
  * | idempotency record (Powertools) | `IDEMPOTENCY` | `<function>#<hash>` | – | Powertools' own, expiresAt |
+ * | watch incident | `WATCH#<cluster>` | `INCIDENT#<kind>#<subject>` | – | incident (the WatchIncident), expiresAt |
+ * | watch mute | `WATCH#<cluster>` | `MUTE#<target>` | – | mute (the WatchMute), expiresAt (the mute's end + 1 day) |
+ * | watch state of a cluster | `WATCH#<cluster>` | `STATE` | – | state (leader, when it changed, certificates checked, rotation seen), expiresAt |
  *
  * `expiresAt` (epoch seconds) is the table's TTL attribute; DynamoDB deletes
  * lazily, so every read treats an item past it as absent. No operation scans:
  * claims and `forget` address one key, `due` queries the sparse GSI, the
- * audit history queries day partitions newest first.
+ * audit history queries day partitions newest first, and the watch reads a
+ * cluster's incidents, mutes and state with one query on its partition. An
+ * incident's subject (a node ID, an endpoint, `-`) and a mute's target (a
+ * kind or a hostname) are part of the sort key: one item each per cluster.
  */
-export class DynamoState implements Claims, PendingApprovals, AuditHistory {
+export class DynamoState implements Claims, PendingApprovals, AuditHistory, IncidentStore {
   private readonly clock: Clock;
   private readonly onMalformed: (item: MalformedItem) => void;
   private readonly claimTtlSeconds: number;
   private readonly pendingKeepSeconds: number;
+  private readonly watchKeepSeconds: number;
 
   constructor(
     private readonly doc: DynamoDBDocumentClient,
@@ -92,6 +160,7 @@ export class DynamoState implements Claims, PendingApprovals, AuditHistory {
     this.onMalformed = opts.onMalformed ?? (() => {});
     this.claimTtlSeconds = opts.claimTtlSeconds ?? 7 * DAY_SECONDS;
     this.pendingKeepSeconds = opts.pendingKeepSeconds ?? 7 * DAY_SECONDS;
+    this.watchKeepSeconds = opts.watchKeepSeconds ?? 400 * DAY_SECONDS;
   }
 
   // ---- claims ----------------------------------------------------------------
@@ -262,6 +331,67 @@ export class DynamoState implements Claims, PendingApprovals, AuditHistory {
       },
     );
     return events;
+  }
+
+  // ---- the watch: incidents, mutes, the last state of each cluster --------------
+
+  async load(cluster: string): Promise<WatchSnapshot> {
+    const now = this.clock.now().getTime();
+    const nowSeconds = Math.floor(now / 1000);
+    const snapshot: WatchSnapshot = { incidents: [], mutes: [] };
+    const items = await this.queryAll({
+      TableName: this.tableName,
+      KeyConditionExpression: 'pk = :pk',
+      ExpressionAttributeValues: { ':pk': `${WATCH}#${cluster}` },
+      ConsistentRead: true,
+    });
+    for (const item of items) {
+      if (this.expired(item, nowSeconds)) continue;
+      const sk = String(item['sk']);
+      const [schema, value] = sk.startsWith(`${INCIDENT}#`)
+        ? [WatchIncidentSchema, item['incident']]
+        : sk.startsWith(`${MUTE}#`)
+          ? [WatchMuteSchema, item['mute']]
+          : [WatchStateSchema, item['state']];
+      const parsed = schema.safeParse(value);
+      if (!parsed.success) this.report(item, issues(parsed.error));
+      else if (sk.startsWith(`${INCIDENT}#`)) snapshot.incidents.push(parsed.data as WatchIncident);
+      else if (sk.startsWith(`${MUTE}#`)) {
+        if ((parsed.data as WatchMute).until > now) snapshot.mutes.push(parsed.data as WatchMute);
+      } else snapshot.state = parsed.data as WatchClusterState;
+    }
+    return snapshot;
+  }
+
+  async putIncident(incident: WatchIncident): Promise<void> {
+    const i = WatchIncidentSchema.parse(incident);
+    await this.putWatch(i.cluster, `${INCIDENT}#${i.kind}#${i.subject}`, { incident: i }, this.clock.now().getTime() + this.watchKeepSeconds * 1000);
+  }
+
+  async removeIncident(key: Pick<WatchIncident, 'cluster' | 'kind' | 'subject'>): Promise<void> {
+    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `${WATCH}#${key.cluster}`, sk: `${INCIDENT}#${key.kind}#${key.subject}` } }));
+  }
+
+  async putState(state: WatchClusterState): Promise<void> {
+    const s = WatchStateSchema.parse(state);
+    await this.putWatch(s.cluster, WATCH_STATE, { state: s }, this.clock.now().getTime() + this.watchKeepSeconds * 1000);
+  }
+
+  async putMute(mute: WatchMute): Promise<void> {
+    const m = WatchMuteSchema.parse(mute);
+    await this.putWatch(m.cluster, `${MUTE}#${m.target}`, { mute: m }, m.until + DAY_SECONDS * 1000);
+  }
+
+  async removeMute(cluster: string, target: string): Promise<boolean> {
+    const out = await this.doc.send(
+      new DeleteCommand({ TableName: this.tableName, Key: { pk: `${WATCH}#${cluster}`, sk: `${MUTE}#${target}` }, ReturnValues: 'ALL_OLD' }),
+    );
+    const old = WatchMuteSchema.safeParse(out.Attributes?.['mute']);
+    return old.success && old.data.until > this.clock.now().getTime();
+  }
+
+  private async putWatch(cluster: string, sk: string, attributes: Item, expiresAtMs: number): Promise<void> {
+    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: `${WATCH}#${cluster}`, sk, ...attributes, [TTL_ATTRIBUTE]: epochSeconds(expiresAtMs) } }));
   }
 
   // ---- helpers ---------------------------------------------------------------

@@ -6,7 +6,7 @@
  */
 import { SwarmError } from '../errors.js';
 import { isOutOfSequence, statusOf } from './docker-errors.js';
-import type { DockerTransport } from './docker-transport.js';
+import type { DialRequest, DockerTransport } from './docker-transport.js';
 
 export type Outcome<W> = { done: true; value: W } | { done: false };
 export const done = <W>(value: W): Outcome<W> => ({ done: true, value });
@@ -62,11 +62,11 @@ export async function settleWrite<W>(o: SettleWrite<W>): Promise<W> {
 export function removeSettled(
   t: DockerTransport,
   path: string,
-  opts: { missingIsDone: boolean; onRefused?: (err: unknown) => unknown },
+  opts: { missingIsDone: boolean; onRefused?: (err: unknown) => unknown; query?: DialRequest['query'] },
 ): Promise<void> {
   return settleWrite<void>({
     write: () =>
-      t.call((s) => s.delete<unknown>(path), { write: true }).then(
+      t.call((s) => s.delete<unknown>(path, opts.query), { write: true }).then(
         () => undefined,
         (err) => {
           if (opts.missingIsDone && statusOf(err) === 404) return;

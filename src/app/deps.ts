@@ -1,6 +1,6 @@
 import type { Audit } from '../audit.js';
 import type { Log } from '../log.js';
-import type { AuditHistory, ChatPort, Claims, Clock, ClusterCredentials, CredentialStore, PendingApprovals, PolicyStore, Swarm } from '../ports.js';
+import type { AuditHistory, ChatPort, Claims, Clock, ClusterCredentials, CredentialStore, PendingApprovals, PolicyStore, Swarm, UnlockKeyStore } from '../ports.js';
 
 /** What every job that works on a swarm needs: the worker, the scheduled functions (rotate, sweep, watch). */
 export interface SwarmJobDeps {
@@ -15,6 +15,7 @@ export interface SwarmJobDeps {
   claims: Claims;
   pending: PendingApprovals;
   history: AuditHistory;
+  unlockKeys: UnlockKeyStore;
 }
 
 /** The swarm of a named cluster, with its credentials from SSM. */

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { App, AwsLambdaReceiver, LogLevel, type BlockAction, type BlockElementAction, type Logger } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
+import { ALERT_ACTION, verifyAlertButton } from './watch-button.js';
 import { sanitizeMrkdwn } from '../render/escape.js';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { parseCommand } from '../commands/parse.js';
@@ -23,6 +24,9 @@ export interface IngressDeps {
 }
 
 export type SlackHandler = (event: AwsEvent, context: unknown) => Promise<AwsResponse>;
+
+/** Slack's own window is 5 minutes; a request stamped further ahead was not sent now */
+const FUTURE_SKEW_MS = 5 * 60_000;
 
 export const newRequestId = (): string => randomBytes(6).toString('base64url');
 
@@ -141,6 +145,47 @@ export async function acceptDecision(deps: IngressDeps, body: BlockAction, actio
   }
 }
 
+/**
+ * A watch alert's button ("Show status", "Drain", "Remove"): the command in
+ * its signed value, handed on as if the person who clicked had typed it in
+ * that channel (same parsing, roles and approvals). Returns what to tell the
+ * clicker when nothing was handed on.
+ */
+export async function acceptAlertClick(deps: IngressDeps, body: BlockAction, action: BlockElementAction, botToken: string): Promise<string | undefined> {
+  const channel = String(body.channel?.id ?? body.container?.['channel_id'] ?? '');
+  const value = 'value' in action ? String(action.value ?? '') : '';
+  const click = verifyAlertButton(value, botToken, deps.clock.now().getTime());
+  if (!click.ok || click.channel !== channel) {
+    const why = !click.ok ? click.why : 'another channel';
+    deps.log.warn('alert button refused', { user: body.user.id, why });
+    return why === 'expired'
+      ? ':warning: This alert\'s buttons have expired. Type the command instead, e.g. `/swarm status`.'
+      : ':warning: That button was not issued by swarm-ops for this channel, or its value was changed. Nothing was done.';
+  }
+  let handedOn = false;
+  const queue: JobQueue = { enqueue: async (job) => ((handedOn ||= job.kind === 'command'), deps.queue.enqueue(job)) };
+  const ack = await acceptCommand(
+    { ...deps, queue },
+    { text: click.command, user_id: body.user.id, channel_id: channel, ...(body.user.team_id ? { team_id: body.user.team_id } : {}), response_url: body.response_url },
+  );
+  return handedOn ? undefined : ack.text;
+}
+
+/** Tells the clicker why a click did nothing: ephemeral, through the click's own response URL (it came in Slack's signed request). */
+async function tellClicker(deps: IngressDeps, responseUrl: string, text: string): Promise<void> {
+  try {
+    await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ response_type: 'ephemeral', replace_original: false, text }),
+      redirect: 'error',
+      signal: AbortSignal.timeout(2000),
+    });
+  } catch (err) {
+    deps.log.warn('could not tell the clicker', { error: describeError(err) });
+  }
+}
+
 /** Builds the Bolt app on the first request (its signing secret lives in SSM), then reuses it. */
 export function createSlackHandler(deps: IngressDeps): SlackHandler {
   let ready: Promise<SlackHandler> | undefined;
@@ -161,10 +206,21 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
       await ack();
       await acceptDecision(signed, body, action);
     });
+    app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^${ALERT_ACTION}-`) }, async ({ ack, body, action }) => {
+      await ack();
+      const refusal = await acceptAlertClick(signed, body, action, botToken);
+      if (refusal) await tellClicker(deps, body.response_url, refusal);
+    });
     return receiver.toHandler() as SlackHandler;
   }
 
   return async (event, context) => {
+    // Bolt refuses requests older than 5 minutes but not ones from the future: a replay window both ways is closed here
+    const stamp = Number(Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-slack-request-timestamp')?.[1]);
+    if (Number.isFinite(stamp) && stamp * 1000 > deps.clock.now().getTime() + FUTURE_SKEW_MS) {
+      deps.log.warn('refused a request stamped in the future', { skewSeconds: Math.round(stamp - deps.clock.now().getTime() / 1000) });
+      return { statusCode: 401, body: '' };
+    }
     ready ??= build().catch((err) => {
       ready = undefined;
       throw err;

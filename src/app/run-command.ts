@@ -5,14 +5,17 @@ import { authorize, resolveCluster, type Policy } from '../config/policy.js';
 import type { VerifiedApproval } from '../domain/approval.js';
 import { reply, type Reply } from '../domain/reply.js';
 import { UserFacingError } from '../errors.js';
-import { readOnly, type AuditHistory, type Claims, type Clock, type Swarm } from '../ports.js';
+import { readOnly, type AuditHistory, type Claims, type Clock, type IncidentStore, type Swarm, type UnlockKeyStore } from '../ports.js';
 
 export interface RunDeps {
   swarmFor: (cluster: string) => Promise<Swarm>;
   history: AuditHistory;
   claims: Claims;
+  unlockKeys: UnlockKeyStore;
   clock: Clock;
   progress?: (text: string) => void;
+  /** the watch's incidents and mutes, for `/swarm watch` */
+  incidents?: IncidentStore;
 }
 
 export interface CommandRequest {
@@ -54,6 +57,7 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
     clock: deps.clock,
     history: deps.history,
     progress: deps.progress ?? (() => undefined),
+    ...(deps.incidents ? { incidents: deps.incidents } : {}),
   };
   const readCtx: ReadContext = { ...base, swarm: swarm ? readOnly(swarm) : noSwarm };
   const action = ACTIONS[spec.name as keyof typeof ACTIONS];
@@ -64,8 +68,10 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
   const change = action as ChangeAction<unknown, unknown>;
   const plan = await change.plan(readCtx, parsed.args);
   if (plan.done) return { kind: 'answer', reply: plan.done, parsed, cluster, audit: 'no-op' };
+  // the registry says which commands always need a second person; a plan may say so of one change more
+  const needsApproval = spec.needsApproval || plan.needsApproval === true;
   if (parsed.args['dry-run']) {
-    const needs = spec.needsApproval ? ', once an approver other than you approves it' : '';
+    const needs = needsApproval ? ', once an approver other than you approves it' : '';
     return {
       kind: 'answer',
       reply: reply(`Dry run: would ${plainText(plan.summary)}`, 'info', [
@@ -77,7 +83,7 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
       audit: 'dry-run',
     };
   }
-  if (spec.needsApproval) {
+  if (needsApproval) {
     if (!approval) {
       return {
         kind: 'approval-needed',
@@ -99,7 +105,7 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
       );
     }
   }
-  const changeCtx: ChangeContext = { ...base, swarm: swarm!, claims: deps.claims, ...(approval ? { approval: { approver: approval.approver } } : {}) };
+  const changeCtx: ChangeContext = { ...base, swarm: swarm!, claims: deps.claims, unlockKeys: deps.unlockKeys, ...(approval ? { approval: { approver: approval.approver } } : {}) };
   return { kind: 'answer', reply: await change.apply(changeCtx, parsed.args, plan), parsed, cluster, audit: 'succeeded' };
 }
 

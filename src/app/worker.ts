@@ -7,7 +7,7 @@ import { verifyJob } from '../domain/job-signature.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { describeError, isUserFacing, SwarmError } from '../errors.js';
 import { Job, type AuditEvent, type CommandJob, type DecisionJob } from '../jobs.js';
-import type { JobLedger } from '../ports.js';
+import type { IncidentStore, JobLedger } from '../ports.js';
 import { code } from '../render/escape.js';
 import { swarmOf, type SwarmJobDeps } from './deps.js';
 import { runCommand, type CommandRequest, type Outcome } from './run-command.js';
@@ -17,6 +17,8 @@ export interface WorkerDeps extends SwarmJobDeps {
   signingSecret: () => Promise<string>;
   /** a job delivered twice acts, and is audited, once */
   ledger: JobLedger;
+  /** the watch's incidents and mutes, for `/swarm watch` */
+  incidents?: IncidentStore;
 }
 
 /** The Lambda invocation: how long it may still run (absent: no limit), and its context for the ledger. */
@@ -29,8 +31,20 @@ export type Worker = (payload: unknown, invocation?: Invocation) => Promise<void
 
 /** Answering "outcome unknown" and auditing it takes a moment: stop waiting this long before Lambda's end. */
 const SAFETY_MS = 2500;
+/** Slack allows about one message a second per channel: progress is shown at most this often */
+const PROGRESS_EVERY_MS = 3000;
 
 const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
+
+/** At most one call every PROGRESS_EVERY_MS; the ones between are dropped (a later phase says more). */
+function throttle(fn: (text: string) => void): (text: string) => void {
+  let last = 0;
+  return (text) => {
+    if (Date.now() - last < PROGRESS_EVERY_MS) return;
+    last = Date.now();
+    fn(text);
+  };
+}
 
 class OutOfTime extends Error {
   override name = 'OutOfTime';
@@ -42,8 +56,8 @@ export function createWorker(deps: WorkerDeps): Worker {
   const swarmFor = swarmOf(deps);
 
   /** One command through the shared path; a TLS failure drops the cached credentials once (they may have been replaced). */
-  async function run(policy: Policy, req: CommandRequest, approval?: { request: VerifiedApproval; approver: string }): Promise<Outcome> {
-    const runDeps = { swarmFor, history: deps.history, claims: deps.claims, clock };
+  async function run(policy: Policy, req: CommandRequest, approval?: { request: VerifiedApproval; approver: string }, progress?: (text: string) => void): Promise<Outcome> {
+    const runDeps = { swarmFor, history: deps.history, claims: deps.claims, unlockKeys: deps.unlockKeys, clock, progress: progress ?? (() => undefined), ...(deps.incidents ? { incidents: deps.incidents } : {}) };
     try {
       return await runCommand(runDeps, policy, req, approval);
     } catch (err) {
@@ -90,6 +104,33 @@ export function createWorker(deps: WorkerDeps): Worker {
     }
     log.error('command failed', { ...ctx, error: describeError(err) });
     return errorReply(`Something went wrong on our side. Quote request id \`${ctx.requestId}\` to your platform team.`);
+  }
+
+  /**
+   * A long action's phases shown in Slack: the first one posts a message
+   * (or, for an approved request, updates the approval message), later ones
+   * edit it, at most every few seconds; the result then replaces it.
+   */
+  function progressMessage(channel: string, title: string, existingTs?: string) {
+    let ts = existingTs;
+    let chain: Promise<void> = Promise.resolve();
+    const show = (r: Reply) =>
+      (chain = chain
+        .then(async () => {
+          if (ts) await chat.update(channel, ts, r);
+          else ts = (await chat.post(channel, r)).ts;
+        })
+        .catch((err) => log.warn('could not show progress', { error: describeError(err) })));
+    return {
+      report: throttle((text) => void show(reply(title, 'info', [{ kind: 'text', text: `:hourglass_flowing_sand: ${text}` }]))),
+      /** the result in place of the progress; false when no progress was ever shown */
+      async finish(result: Reply): Promise<boolean> {
+        await chain;
+        if (!ts || ts === existingTs) return false;
+        await show(result);
+        return true;
+      },
+    };
   }
 
   /** How a failure is audited: "may or may not have happened" is no refusal but a failure to look into. */
@@ -171,7 +212,11 @@ export function createWorker(deps: WorkerDeps): Worker {
     const event = { requestId: job.requestId, user: job.user, command: job.text.slice(0, 200), cluster: job.cluster };
     try {
       policy = await deps.policies.policy();
-      const out = await withinTime(invocation, run(policy, { text: job.text, user: job.user, channel: job.channel, team: job.team, requestId: job.requestId }));
+      const progress = progressMessage(job.channel, `Working on /swarm ${job.command}`);
+      const out = await withinTime(
+        invocation,
+        run(policy, { text: job.text, user: job.user, channel: job.channel, team: job.team, requestId: job.requestId }, undefined, progress.report),
+      );
       if (out.kind === 'approval-needed') {
         await requestApproval(job, out, policy);
         await audit(policy, { ...event, outcome: 'requested', detail: out.request.title, durationMs: Date.now() - started });
@@ -181,7 +226,8 @@ export function createWorker(deps: WorkerDeps): Worker {
       if (out.audit) {
         await audit(policy, { ...event, outcome: out.audit === 'dry-run' ? 'dry-run' : 'succeeded', detail: out.reply.title, durationMs: Date.now() - started });
       }
-      await respond(job.responseUrl, out.reply);
+      // a result in the channel replaces the progress message, if there was one
+      if (!(out.reply.visibility === 'in_channel' && (await progress.finish(out.reply)))) await respond(job.responseUrl, out.reply);
     } catch (err) {
       if (mutating) await audit(policy, { ...event, ...failureOutcome(err), durationMs: Date.now() - started });
       await respond(job.responseUrl, failureReply(err, logCtx));
@@ -262,9 +308,12 @@ export function createWorker(deps: WorkerDeps): Worker {
     let result: Reply;
     let failure: { outcome: AuditEvent['outcome']; detail: string } | undefined;
     try {
+      // the approval message itself shows the progress of what was approved
+      const progress = (text: string) =>
+        void decisionMessage(`Approved: ${req.text.split(' ').slice(0, 2).join(' ')} in progress`, 'info', [`Approved by <@${job.user}> at ${when}.`, `:hourglass_flowing_sand: ${text}`]);
       const out = await withinTime(
         invocation,
-        run(policy, { text: req.text, user: req.requester, channel: req.channel, requestId: req.id }, { request: req, approver: job.user }),
+        run(policy, { text: req.text, user: req.requester, channel: req.channel, requestId: req.id }, { request: req, approver: job.user }, throttle(progress)),
       );
       result = out.kind === 'answer' ? out.reply : errorReply('The approved request asked for approval again; nothing was changed.');
     } catch (err) {

@@ -50,6 +50,9 @@ function findSpec(tokens: string[]): { spec: CommandSpec; rest: string[] } {
   if (sub) {
     const spec = second !== undefined ? REGISTRY.get(`${first} ${second}`) : undefined;
     if (spec) return { spec, rest: tokens.slice(2) };
+    // `ca` is a command and `ca rotate` another: anything else after `ca` is its arguments
+    const single = REGISTRY.get(first);
+    if (single) return { spec: single, rest: tokens.slice(1) };
     const hint = second !== undefined ? didYouMean(second, sub) : undefined;
     throw new UsageError(
       (second === undefined ? `${code(first)} needs a subcommand. ` : `Unknown ${code(`${first} ${second}`)}. `) +
@@ -99,14 +102,14 @@ export function parseCommand(text: string): ParsedCommand {
       continue;
     }
     const [flagName = '', inlineValue] = token.slice(2).split(/=(.*)/s, 2);
-    const type = flagTypes[flagName];
+    const type = Object.hasOwn(flagTypes, flagName) ? flagTypes[flagName] : undefined;
     if (!type) {
       const hint = didYouMean(flagName, Object.keys(flagTypes));
       throw new UsageError(
         `\`${spec.name}\` has no option ${code(`--${flagName}`)}.` + (hint ? ` Did you mean \`--${hint}\`?` : '') + ` ${usage(spec)}`,
       );
     }
-    if (flagName in raw) throw new UsageError(`\`--${flagName}\` is given twice. ${usage(spec)}`);
+    if (Object.hasOwn(raw, flagName)) throw new UsageError(`\`--${flagName}\` is given twice. ${usage(spec)}`);
     if (type === 'boolean') {
       if (inlineValue !== undefined) throw new UsageError(`\`--${flagName}\` takes no value. ${usage(spec)}`);
       raw[flagName] = true;

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { didYouMean } from './suggest.js';
-import { defineCommand, flag, optionalPositional, positional, toggle, type ArgsOf, type Command } from './spec.js';
+import { code } from '../render/escape.js';
+import { defineCommand, flag, optionalPositional, positional, restPositional, toggle, type ArgsOf, type Command } from './spec.js';
 import { cidr, dockerApiUrl, dockerName, ipAddress, nodeRef } from './validators.js';
 
 /**
@@ -30,11 +31,62 @@ const joinArgs = {
 };
 const nodeArgs = { node: positional(nodeRef, 'node', 'a hostname or a unique node ID prefix (4+ characters)') };
 
+/** `az=eu-west-1a zone- tier=db`: labels to set and to remove (Docker's label key rules) */
+const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?$/;
+const labelChanges = z.string().transform((raw, ctx) => {
+  const set: Record<string, string> = {};
+  const remove: string[] = [];
+  for (const word of raw.split(/\s+/).filter(Boolean)) {
+    const m = /^([^=]+)=(.*)$/.exec(word);
+    const key = m ? m[1]! : word.endsWith('-') ? word.slice(0, -1) : '';
+    if (!LABEL_KEY.test(key) || (m && m[2]!.length > 256)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(word.slice(0, 40))} is neither KEY=VALUE nor KEY-. Type e.g. \`az=eu-west-1a\` to set and \`az-\` to remove (keys: letters, digits, . _ / -)` });
+      return z.NEVER;
+    }
+    if (m) set[key] = m[2]!;
+    else remove.push(key);
+  }
+  if (!Object.keys(set).length && !remove.length) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'say what to change, e.g. `az=eu-west-1a` or `az-`' });
+    return z.NEVER;
+  }
+  return { set, remove };
+});
+
+/** a manager by Docker API URL or by hostname */
+const managerRef = z.string().max(300).transform((raw, ctx) => {
+  if (/^(tcp|https):\/\//i.test(raw)) {
+    const url = dockerApiUrl.safeParse(raw);
+    if (!url.success) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: url.error.issues[0]!.message });
+      return z.NEVER;
+    }
+    return { ref: url.data.url, url: url.data };
+  }
+  const node = nodeRef.safeParse(raw);
+  if (!node.success) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: node.error.issues[0]!.message });
+    return z.NEVER;
+  }
+  return { ref: node.data, url: undefined };
+});
+
+/** what `/swarm nodes --filter` takes */
+const nodeFilter = z.string().max(300).transform((raw, ctx) => {
+  const word = raw.toLowerCase();
+  if (['down', 'manager', 'worker', 'drain', 'ready'].includes(word)) return { kind: word as 'down' | 'manager' | 'worker' | 'drain' | 'ready' };
+  const m = /^([^=]+)=(.*)$/.exec(raw);
+  if (m && LABEL_KEY.test(m[1]!)) return { kind: 'label' as const, key: m[1]!, value: m[2]! };
+  const hint = didYouMean(word, ['down', 'manager', 'worker', 'drain', 'ready']);
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${hint ? `did you mean \`${hint}\`? ` : ''}filter by \`down\`, \`manager\`, \`worker\`, \`drain\`, \`ready\` or a label, e.g. \`az=eu-west-1a\`` });
+  return z.NEVER;
+});
+
 /** `24h`, `7d`, `30m` → milliseconds */
 const duration = z.string().transform((raw, ctx) => {
   const m = /^(\d{1,4})([mhd])$/i.exec(raw.trim());
   if (!m || Number(m[1]) === 0) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `\`${raw}\` is not a duration. Type minutes, hours or days, e.g. 30m, 24h or 7d` });
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(raw.slice(0, 40))} is not a duration. Type minutes, hours or days, e.g. 30m, 24h or 7d` });
     return z.NEVER;
   }
   return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 'm' | 'h' | 'd'];
@@ -69,7 +121,10 @@ export const COMMANDS = [
   defineCommand({
     name: 'nodes',
     summary: 'every node: hostname, role, status, availability, reachability, engine',
-    args: {},
+    args: {
+      filter: flag(nodeFilter, 'down|manager|worker|drain|KEY=VALUE', 'only these nodes; KEY=VALUE matches a node label'),
+      page: flag(z.coerce.number({ invalid_type_error: 'type a page number' }).int().min(1, 'pages start at 1').max(10_000), 'N', 'the next page of a long list'),
+    },
     role: 'viewer',
     kind: 'read',
   }),
@@ -161,6 +216,59 @@ export const COMMANDS = [
     kind: 'change',
   }),
   defineCommand({
+    name: 'label',
+    summary: 'set or remove node labels, e.g. az=eu-west-1a (placement, and the AZ check)',
+    args: { ...nodeArgs, changes: restPositional(labelChanges, 'KEY=VALUE… | KEY-…', 'labels to set (KEY=VALUE) and to remove (KEY-), several at once') },
+    role: 'operator',
+    kind: 'change',
+    details: 'Node labels only (`docker node update --label-add`), not engine labels. `/swarm nodes --filter az=eu-west-1a` lists the nodes that carry one.',
+  }),
+  defineCommand({
+    name: 'node rm',
+    summary: 'remove a node: a down worker at once; a manager, or --force, needs approval',
+    args: { ...nodeArgs, force: toggle('remove a node that is not down (after an approval)') },
+    role: 'operator',
+    kind: 'change',
+    details: 'A manager is demoted first and removed in the same approved request: a dead manager still counts in N until then.',
+  }),
+  defineCommand({
+    name: 'ca',
+    summary: 'root CA fingerprint and expiry, node certificate period, nodes not yet rotated',
+    args: {},
+    role: 'viewer',
+    kind: 'read',
+  }),
+  defineCommand({
+    name: 'ca rotate',
+    summary: 'rotate the swarm\'s root CA; the message shows progress (needs approval)',
+    args: {},
+    role: 'operator',
+    kind: 'approval',
+  }),
+  defineCommand({
+    name: 'autolock',
+    summary: 'lock managers\' Raft keys at rest; the key goes to SSM, never to chat (needs approval)',
+    args: { mode: positional(oneOf(['on', 'off', 'rotate'] as const, 'say what to do'), 'on|off|rotate') },
+    role: 'operator',
+    kind: 'approval',
+  }),
+  defineCommand({
+    name: 'unlock',
+    summary: 'unlock a restarted manager with the key kept in SSM',
+    args: { target: positional(managerRef, 'docker-api-url|node', 'a manager\'s hostname or its Docker API URL') },
+    role: 'operator',
+    kind: 'change',
+  }),
+  defineCommand({
+    name: 'recover',
+    summary: 'quorum lost only: force a new cluster on a surviving manager (needs approval)',
+    args: { from: flag(managerRef, 'MANAGER', 'the surviving manager (hostname or its Docker API URL)') },
+    check: (a) => (a.from === undefined ? { arg: 'from', message: 'say which manager survives, e.g. --from lab-n1' } : undefined),
+    role: 'operator',
+    kind: 'approval',
+    details: 'For a swarm whose lost managers will not come back; restarting them is always better. The old managers re-join with `/swarm join manager`.',
+  }),
+  defineCommand({
     name: 'audit',
     summary: 'the latest audited events: who changed what, when',
     args: {
@@ -171,6 +279,31 @@ export const COMMANDS = [
     check: (a) => (a.since !== undefined && a.since > 90 * 86_400_000 ? { arg: 'since', message: 'at most 90d' } : undefined),
     role: 'viewer',
     kind: 'read',
+  }),
+  defineCommand({
+    name: 'watch',
+    summary: 'the watch\'s open incidents and mutes',
+    args: {},
+    role: 'viewer',
+    kind: 'read',
+  }),
+  defineCommand({
+    name: 'watch mute',
+    summary: 'stop posting a node\'s or a kind\'s incidents for a while (still tracked)',
+    args: {
+      target: positional(nodeRef, 'node|kind', 'a hostname, a node ID prefix, or a kind such as node-down or leader-changed'),
+      duration: positional(duration, '30m|2h|1d', 'how long, at most 30d'),
+    },
+    check: (a) => (a.duration > 30 * 86_400_000 ? { arg: 'duration', message: 'at most 30d' } : undefined),
+    role: 'operator',
+    kind: 'change',
+  }),
+  defineCommand({
+    name: 'watch unmute',
+    summary: 'post a muted node\'s or kind\'s incidents again',
+    args: { target: positional(nodeRef, 'node|kind') },
+    role: 'operator',
+    kind: 'change',
   }),
 ] as const;
 

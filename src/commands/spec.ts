@@ -19,6 +19,9 @@ export interface ArgDef<S extends z.ZodTypeAny = z.ZodTypeAny> {
 /** A required positional: `<label>`. */
 export const positional = <S extends z.ZodTypeAny>(schema: S, label: string, help?: string): ArgDef<S> => ({ kind: 'positional', schema, label, ...(help ? { help } : {}) });
 
+/** A required positional that takes every remaining word (`label <node> az=a tier=db`). */
+export const restPositional = <S extends z.ZodTypeAny>(schema: S, label: string, help?: string): ArgDef<S> => ({ kind: 'positional', schema, label, rest: true, ...(help ? { help } : {}) });
+
 /** An optional positional; `rest` takes every remaining word. */
 export const optionalPositional = <S extends z.ZodTypeAny>(schema: S, label: string, opts: { rest?: boolean } = {}): ArgDef<z.ZodOptional<S>> => ({
   kind: 'positional',
@@ -84,7 +87,9 @@ export interface Command<A extends ArgDefs = ArgDefs> extends CommandSpec<A> {
 
 const CLUSTER = z.string().max(64);
 
-export function defineCommand<A extends ArgDefs>(spec: CommandSpec<A>): Command<A> {
+export function defineCommand<const N extends string, const K extends CommandKind, A extends ArgDefs>(
+  spec: CommandSpec<A> & { name: N; kind: K },
+): Command<A> & { name: N; kind: K } {
   const mutating = spec.kind !== 'read';
   const takesDryRun = mutating || Boolean(spec.dryRun);
   const entries = Object.entries(spec.args);

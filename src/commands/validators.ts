@@ -1,3 +1,4 @@
+import { code } from '../render/escape.js';
 import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
@@ -42,7 +43,7 @@ export const dockerApiUrl = z.string().transform((raw, ctx) => {
   if (!m || !hostOk || port < 1 || port > 65535) {
     ctx.addIssue({
       code: z.ZodIssueCode.custom,
-      message: `\`${raw}\` is not a Docker API URL. Type it as tcp://HOST:PORT or https://HOST:PORT, e.g. tcp://10.0.1.25:2376`,
+      message: `${code(raw.slice(0, 200))} is not a Docker API URL. Type it as tcp://HOST:PORT or https://HOST:PORT, e.g. tcp://10.0.1.25:2376`,
     });
     return z.NEVER;
   }
@@ -55,7 +56,7 @@ export type DockerApiUrl = z.output<typeof dockerApiUrl>;
 export const ipAddress = z.string().transform((s, ctx) => {
   const ip = normalizeIp(s);
   if (ip === undefined) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `\`${s}\` is not an IP address. Type an IPv4 or IPv6 address, e.g. 10.0.1.25` });
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(s.slice(0, 100))} is not an IP address. Type an IPv4 or IPv6 address, e.g. 10.0.1.25` });
     return z.NEVER;
   }
   return ip;
@@ -118,7 +119,7 @@ export function inCidrs(ip: string, cidrs: string[]): boolean {
 export const cidr = z.string().transform((s, ctx) => {
   const c = parseCidr(s);
   if (!c) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `\`${s}\` is not a CIDR subnet. Type it as ADDRESS/PREFIX, e.g. 10.20.0.0/24` });
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(s.slice(0, 100))} is not a CIDR subnet. Type it as ADDRESS/PREFIX, e.g. 10.20.0.0/24` });
     return z.NEVER;
   }
   return `${formatIp(c.address)}/${c.prefix}`;
@@ -131,7 +132,8 @@ export const cidr = z.string().transform((s, ctx) => {
 export const dockerName = z
   .string()
   .max(63, 'network names are at most 63 characters')
-  .regex(/^[a-zA-Z0-9](?:[-_]*[a-zA-Z0-9]+)*$/, 'use letters, digits, `-` and `_` (not at the start or end; no dots), e.g. `app-net`');
+  // linear: a nested quantifier here backtracks exponentially on a long name with one bad character at the end
+  .regex(/^[a-zA-Z0-9]+(?:[-_]+[a-zA-Z0-9]+)*$/, 'use letters, digits, `-` and `_` (not at the start or end; no dots), e.g. `app-net`');
 
 /** The network address and (IPv4) broadcast address are not usable as a gateway (except in /31, /32, /127, /128). */
 export function isHostAddress(cidr: Cidr, ip: string): boolean {

@@ -9,7 +9,7 @@ import { runCommand } from '../app/run-command.js';
 import { parsePolicy } from '../config/policy.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { isUserFacing, redactSecrets, UnknownClusterError } from '../errors.js';
-import type { AuditHistory, Claims, ClusterCredentials } from '../ports.js';
+import type { AuditHistory, Claims, ClusterCredentials, UnlockKeyStore } from '../ports.js';
 import { renderPlainText } from '../render/plain-text.js';
 
 export const LOCAL_USER = 'ULOCAL';
@@ -44,6 +44,7 @@ export async function runLocal(
   creds: ClusterCredentials,
   history: AuditHistory,
   claims: Claims,
+  unlockKeys: UnlockKeyStore,
   requestId = `local-${Date.now().toString(36)}`,
 ): Promise<{ output: string; ok: boolean }> {
   let result: Reply;
@@ -57,6 +58,7 @@ export async function runLocal(
         },
         history,
         claims,
+        unlockKeys,
         clock: { now: () => new Date() },
       },
       DEFAULT_POLICY,

@@ -9,6 +9,7 @@ import { IDEMPOTENCY_ATTRIBUTES } from '../adapters/state-table.js';
 import { PowertoolsLedger } from '../adapters/powertools-ledger.js';
 import { SlackChat } from '../adapters/slack-chat.js';
 import { SsmParameters } from '../adapters/ssm-parameters.js';
+import { SsmUnlockKeys } from '../adapters/ssm-unlock-keys.js';
 import { createApprovalSweep } from '../app/approval-sweep.js';
 import { createScheduledRotation } from '../app/scheduled-rotation.js';
 import { createWorker, type Worker } from '../app/worker.js';
@@ -44,6 +45,8 @@ export interface WorkerParts {
   deps: SwarmJobDeps;
   dynamo: DynamoDBClient;
   table: string;
+  /** the same table as the watch's incident store */
+  state: DynamoState;
 }
 
 export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 'worker', clock: Clock = { now: () => new Date() }): WorkerParts {
@@ -64,6 +67,7 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
     params,
     dynamo,
     table: config.STATE_TABLE!,
+    state,
     deps: {
       policies: params,
       credentials: params,
@@ -75,16 +79,17 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
       claims: state,
       pending: state,
       history: state,
+      unlockKeys: new SsmUnlockKeys(params),
     },
   };
 }
 
 /** The `worker` function's wiring: jobs act once through Powertools Idempotency on the same table. */
 export function composeWorker(env: NodeJS.ProcessEnv = process.env): Worker {
-  const { params, deps, dynamo, table } = composeWorkerParts(env);
+  const { params, deps, dynamo, table, state } = composeWorkerParts(env);
   const ledger = new PowertoolsLedger(new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: dynamo, ...IDEMPOTENCY_ATTRIBUTES }));
   // the worker alone of these verifies job signatures and signs approval buttons: the only one whose role reads the signing secret
-  return createWorker({ ...deps, ledger, signingSecret: async () => (await params.slackSecrets()).signingSecret });
+  return createWorker({ ...deps, ledger, incidents: state, signingSecret: async () => (await params.slackSecrets()).signingSecret });
 }
 
 

@@ -1,5 +1,6 @@
 import { createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
+import { strictBase64url } from './job-signature.js';
 
 /**
  * An approval request travels in the Approve / Deny buttons' `value`,
@@ -53,8 +54,8 @@ export function verifyApproval(value: string, signingSecret: string): VerifiedAp
   const [body, mac, extra] = value.split('.');
   if (!body || !mac || extra !== undefined) return undefined;
   const expected = createHmac('sha256', keyFrom(signingSecret)).update(body).digest();
-  const given = Buffer.from(mac, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
+  const given = strictBase64url(mac);
+  if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) return undefined;
   try {
     const parsed = ApprovalRequest.safeParse(JSON.parse(Buffer.from(body, 'base64url').toString('utf8')));
     return parsed.success ? (parsed.data as VerifiedApproval) : undefined;

@@ -14,17 +14,27 @@ const FUTURE_SKEW_MS = 60_000;
 
 const keyFrom = (signingSecret: string) => Buffer.from(hkdfSync('sha256', signingSecret, 'swarm-ops', 'job-signature-v1', 32));
 
+/** Jobs are flat; anything nested deeper is not ours, and must not exhaust the stack before it is refused. */
+const MAX_DEPTH = 8;
+
 /** JSON with sorted keys, so that the signature does not depend on key order. */
-export function canonicalJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
+export function canonicalJson(value: unknown, depth = 0): string {
+  if (depth > MAX_DEPTH) throw new RangeError('nested too deep for a job');
+  if (Array.isArray(value)) return `[${value.map((v) => canonicalJson(v, depth + 1)).join(',')}]`;
   if (value && typeof value === 'object') {
     const entries = Object.entries(value as Record<string, unknown>)
       .filter(([, v]) => v !== undefined)
       .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v, depth + 1)}`).join(',')}}`;
   }
   return JSON.stringify(value);
 }
+
+/** base64url decodes leniently (trailing bits, `+` for `-`): only the canonical spelling of a MAC counts. */
+export const strictBase64url = (text: string): Buffer | undefined => {
+  const bytes = Buffer.from(text, 'base64url');
+  return bytes.toString('base64url') === text ? bytes : undefined;
+};
 
 const mac = (body: unknown, signingSecret: string) => createHmac('sha256', keyFrom(signingSecret)).update(canonicalJson(body)).digest('base64url');
 
@@ -40,9 +50,14 @@ export function verifyJob(payload: unknown, signingSecret: string, now: Date): J
   if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return { ok: false, why: 'not an object' };
   const { sig, ...job } = payload as Record<string, unknown>;
   if (typeof sig !== 'string' || !sig) return { ok: false, why: 'no signature' };
-  const expected = Buffer.from(mac(job, signingSecret), 'base64url');
-  const given = Buffer.from(sig, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, why: 'bad signature' };
+  let expected: Buffer;
+  try {
+    expected = Buffer.from(mac(job, signingSecret), 'base64url');
+  } catch {
+    return { ok: false, why: 'not a job (nested too deep)' };
+  }
+  const given = strictBase64url(sig);
+  if (!given || given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, why: 'bad signature' };
   const issued = typeof job['issuedAt'] === 'string' ? Date.parse(job['issuedAt']) : NaN;
   if (Number.isNaN(issued)) return { ok: false, why: 'no issuedAt' };
   const age = now.getTime() - issued;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { demuxDockerStream, toDaemonInfo, toSwarmNetwork, toSwarmNode } from '../../src/adapters/docker-json.js';
+import { demuxDockerStream, toClusterInfo, toDaemonInfo, toSwarmNetwork, toSwarmNode } from '../../src/adapters/docker-json.js';
 
 describe('mapping Docker JSON to our models', () => {
   it('reads a manager node', () => {
@@ -28,6 +28,47 @@ describe('mapping Docker JSON to our models', () => {
   it('keeps only Spec.Labels as the node labels a label change starts from', () => {
     const n = toSwarmNode({ ID: 'w1', Description: { Engine: { Labels: { disk: 'ssd' } } } });
     expect([n.labels, n.nodeLabels]).toEqual([{ disk: 'ssd' }, {}]);
+  });
+
+  it("reads who issued a node's certificate, as Docker gives it, only when it says", () => {
+    const tls = { TrustRoot: 'PEM', CertIssuerSubject: 'MBMxETARBgNV', CertIssuerPublicKey: 'MFkwEwYHKoZI' };
+    expect(toSwarmNode({ ID: 'w1', Description: { TLSInfo: tls } }).tlsIssuer).toEqual({ subject: 'MBMxETARBgNV', publicKey: 'MFkwEwYHKoZI' });
+    expect(toSwarmNode({ ID: 'w1', Description: {} })).not.toHaveProperty('tlsIssuer');
+  });
+
+  it('reads the cluster from GET /swarm: Go durations in ms, and never its join tokens', () => {
+    const c = toClusterInfo({
+      ID: 'clu1',
+      CreatedAt: '2024-05-01T10:00:00.123456789Z',
+      Version: { Index: 9 },
+      Spec: { CAConfig: { NodeCertExpiry: 7_776_000_000_000_000, ForceRotate: 2 }, EncryptionConfig: { AutoLockManagers: true } },
+      JoinTokens: { Worker: 'SWMTKN-1-w', Manager: 'SWMTKN-1-m' },
+      TLSInfo: { TrustRoot: 'PEM', CertIssuerSubject: 'subj', CertIssuerPublicKey: 'pub' },
+      RootRotationInProgress: true,
+    });
+    expect(c).toEqual({
+      id: 'clu1',
+      createdAt: new Date('2024-05-01T10:00:00.123Z'),
+      rootCaPem: 'PEM',
+      tlsIssuer: { subject: 'subj', publicKey: 'pub' },
+      rootRotationInProgress: true,
+      nodeCertPeriodMs: 90 * 24 * 3600 * 1000,
+      forceRotate: 2,
+      autolock: true,
+    });
+    expect(JSON.stringify(c)).not.toContain('SWMTKN');
+  });
+
+  it("takes Docker's defaults for what an old or bare GET /swarm leaves out", () => {
+    expect(toClusterInfo({ Version: { Index: 1 }, Spec: {} })).toEqual({
+      id: '',
+      rootCaPem: '',
+      tlsIssuer: { subject: '', publicKey: '' },
+      rootRotationInProgress: false,
+      nodeCertPeriodMs: 90 * 24 * 3600 * 1000,
+      forceRotate: 0,
+      autolock: false,
+    });
   });
 
   it("reads the engine's identity and clock, and the certificate seen on the connection", () => {

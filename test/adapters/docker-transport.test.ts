@@ -8,6 +8,9 @@ const B = 'tcp://10.0.0.2:2376';
 const C = 'tcp://10.0.0.3:2376';
 const ok = { answer: () => ['node'] } satisfies FakeDaemon;
 const notManager = { answer: () => Promise.reject(dockerError(503, 'This node is not a swarm manager. Use "docker swarm init"')) } satisfies FakeDaemon;
+const locked = {
+  answer: () => Promise.reject(dockerError(503, 'Swarm is encrypted and needs to be unlocked before it can be used. Please use "docker swarm unlock" to unlock it.')),
+} satisfies FakeDaemon;
 const noLeader = { answer: () => Promise.reject(dockerError(500, "rpc error: code = Unknown desc = The swarm does not have a leader. It's possible that too few managers are online.")) } satisfies FakeDaemon;
 
 function transport(daemons: Record<string, FakeDaemon>, opts: DockerSwarmOptions = {}) {
@@ -61,6 +64,18 @@ describe('fail-over across managers', () => {
     const { t, connector } = transport({ [A]: noLeader, [B]: ok });
     expect(await read(t)).toEqual(['node']);
     expect([connector.to(A).length, connector.to(B).length]).toEqual([1, 1]);
+  });
+
+  it('goes on, reads and writes alike, when the first manager restarted locked (autolock)', async () => {
+    const { t, connector } = transport({ [A]: locked, [B]: { answer: () => ({ Id: 'n1' }) } });
+    expect(await write(t)).toEqual({ Id: 'n1' });
+    expect([connector.to(A).length, connector.to(B).length]).toEqual([1, 1]);
+  });
+
+  it('says to unlock when every manager is locked', async () => {
+    const { t } = transport({ [A]: locked, [B]: locked });
+    const err = await read(t).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'ENDPOINTS_UNREACHABLE', message: expect.stringMatching(/locked \(autolock\).*`\/swarm unlock <manager>`/) });
   });
 
   it('starts the next call with the manager that answered last', async () => {

@@ -4,7 +4,7 @@ import { createWorker } from '../../src/app/worker.js';
 import { signJob } from '../../src/domain/job-signature.js';
 import { APPROVE_ACTION } from '../../src/domain/approval.js';
 import { FakeSwarm, daemonInfo, manager } from '../support/fixtures.js';
-import { credentials, FakeAudit, FakeChat, MemoryLedger, MemoryLog, MemoryState, policies } from '../support/fakes.js';
+import { credentials, FakeAudit, FakeChat, MemoryLedger, MemoryLog, MemoryState, MemoryUnlockKeys, policies } from '../support/fakes.js';
 
 const T0 = new Date('2026-11-21T10:00:00Z');
 
@@ -16,7 +16,8 @@ function world() {
   let now = T0;
   const clock = { now: () => now };
   const state = new MemoryState();
-  const deps = { policies: policies(), credentials: credentials(), swarmFor: () => swarm, chat, audit, log: new MemoryLog(), clock, claims: state, pending: state, history: state };
+  const deps = { policies: policies(), credentials: credentials(), swarmFor: () => swarm, chat, audit, log: new MemoryLog(), clock, claims: state,
+    unlockKeys: new MemoryUnlockKeys(), pending: state, history: state };
   const worker = createWorker({ ...deps, ledger: new MemoryLedger(), signingSecret: async () => 'secret' });
   const sweep = createApprovalSweep(deps);
   return { swarm, chat, audit, worker, sweep, state, at: (ms: number) => (now = new Date(T0.getTime() + ms)) };

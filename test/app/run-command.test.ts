@@ -11,10 +11,29 @@ const EXAMPLES: Record<string, string> = {
   name: 'app',
   'worker|manager|both': 'both',
   command: 'status',
+  'KEY=VALUE… | KEY-…': 'az=eu-west-1a',
+  'on|off|rotate': 'on',
+  'docker-api-url|node': 'm1',
+  'node|kind': 'w1',
+  '30m|2h|1d': '30m',
+};
+
+/** Commands whose example needs more than its positionals, or a swarm in a certain state. */
+const SPECIAL: Record<string, { text: string; setup?: (s: FakeSwarm) => void }> = {
+  demote: { text: 'demote m2' },
+  unlock: { text: 'unlock m1', setup: (s) => void (s.opts.probes = [{ endpoint: 'tcp://10.0.0.1:2376', daemonUp: true, info: daemonInfo({ name: 'm1', localState: 'locked' }) }]) },
+  'node rm': { text: 'node rm m2 --force' },
+  recover: {
+    text: 'recover --from m1',
+    setup: (s) => {
+      s.opts.quorumLost = true;
+      s.opts.probes = [{ endpoint: 'tcp://10.0.0.1:2376', daemonUp: true, info: daemonInfo({ name: 'm1', managers: 3 }) }, { endpoint: 'tcp://10.0.0.2:2376', error: 'ECONNREFUSED' }];
+    },
+  },
 };
 
 const exampleText = (name: string) =>
-  name === 'demote' ? 'demote m2' : [name, ...REGISTRY.get(name)!.positionals.filter((p) => !p.def.schema.isOptional()).map((p) => EXAMPLES[p.def.label] ?? `<no example for ${p.def.label}>`)].join(' ');
+  SPECIAL[name]?.text ?? [name, ...REGISTRY.get(name)!.positionals.filter((p) => !p.def.schema.isOptional()).map((p) => EXAMPLES[p.def.label] ?? `<no example for ${p.def.label}>`)].join(' ');
 
 function swarm() {
   const s = new FakeSwarm([manager('m1', { leader: true }), manager('m2'), manager('m3'), worker('w1'), worker('w2')], { info: daemonInfo() });
@@ -30,8 +49,9 @@ describe('the two-person rule is structural', () => {
     for (const name of approvalCommands) expect(exampleText(name)).not.toMatch(/no example/);
   });
 
-  it.each(approvalCommands)('%s without a verified approval asks for one and changes nothing', async (name) => {
+  it.each([...approvalCommands, 'node rm'])('%s without a verified approval asks for one and changes nothing', async (name) => {
     const s = swarm();
+    SPECIAL[name]?.setup?.(s);
     const out = await run(s, exampleText(name));
     expect(out.kind).toBe('approval-needed');
     expect(s.changes).toEqual([]);
@@ -39,6 +59,7 @@ describe('the two-person rule is structural', () => {
 
   it.each(approvalCommands)('%s with an approval by the requester is refused and changes nothing', async (name) => {
     const s = swarm();
+    SPECIAL[name]?.setup?.(s);
     await expect(run(s, exampleText(name), { user: 'U1', approvedBy: 'U1' })).rejects.toThrow(/does not belong/);
     expect(s.changes).toEqual([]);
   });
@@ -54,6 +75,7 @@ describe('the two-person rule is structural', () => {
   it('a change command with --dry-run changes nothing, for every change in the registry', async () => {
     for (const c of [...REGISTRY.values()].filter((c) => c.mutating)) {
       const s = swarm();
+      SPECIAL[c.name]?.setup?.(s);
       s.opts.networks = [{ id: 'netapp', name: 'app', driver: 'overlay', scope: 'swarm', attachable: true, ingress: false, internal: false, encrypted: false, subnets: [], labels: {} }];
       const text = c.name === 'overlay create' ? 'overlay create fresh --dry-run' : `${exampleText(c.name)} --dry-run`;
       const out = await run(s, text);

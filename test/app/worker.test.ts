@@ -4,7 +4,7 @@ import { signJob } from '../../src/domain/job-signature.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../../src/domain/approval.js';
 import { SwarmError } from '../../src/errors.js';
 import { FakeSwarm, daemonInfo, manager, worker } from '../support/fixtures.js';
-import { credentials, FakeAudit, FakeChat, MemoryLedger, MemoryLog, MemoryState, policies } from '../support/fakes.js';
+import { credentials, FakeAudit, FakeChat, MemoryLedger, MemoryLog, MemoryState, MemoryUnlockKeys, policies } from '../support/fakes.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 
@@ -18,6 +18,7 @@ function setup(swarm = new FakeSwarm([manager('m1', { leader: true }), manager('
   const run = createWorker({
     ledger: new MemoryLedger(),
     claims: state,
+    unlockKeys: new MemoryUnlockKeys(),
     pending: state,
     history: state,
     policies: policies(),

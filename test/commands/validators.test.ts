@@ -1,3 +1,4 @@
+import { code } from '../../src/render/escape.js';
 import { describe, expect, it } from 'vitest';
 import {
   cidr,
@@ -51,7 +52,7 @@ describe('IP addresses', () => {
     expect(normalizeIp(text)).toBeUndefined();
     const r = ipAddress.safeParse(text);
     expect(r.success).toBe(false);
-    expect(r.error?.issues[0]?.message).toBe(`\`${text}\` is not an IP address. Type an IPv4 or IPv6 address, e.g. 10.0.1.25`);
+    expect(r.error?.issues[0]?.message).toBe(`${code(text)} is not an IP address. Type an IPv4 or IPv6 address, e.g. 10.0.1.25`);
   });
 });
 

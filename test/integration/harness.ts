@@ -107,11 +107,16 @@ export async function startHarness(o: HarnessOptions = {}) {
 
   // capture every log line the handlers write, for the secret scans
   const logLines: string[] = [];
+  // (Powertools writes warnings and errors to stderr, the rest to stdout: both are scanned)
   const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array, ...rest: unknown[]) => {
-    logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
-    return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-  }) as typeof process.stdout.write;
+  const writeErr = process.stderr.write.bind(process.stderr);
+  const capture = (to: typeof write) =>
+    ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+      logLines.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'));
+      return (to as (...a: unknown[]) => boolean)(chunk, ...rest);
+    }) as typeof process.stdout.write;
+  process.stdout.write = capture(write);
+  process.stderr.write = capture(writeErr);
 
   let workerHandler: ((e: unknown, c: never) => Promise<unknown>) | undefined;
   const lambda = await startLambdaStandIn(async (fn, payload) => {
@@ -171,6 +176,7 @@ export async function startHarness(o: HarnessOptions = {}) {
     auditPosts: () => slack.posts.filter((p) => p.method === 'chat.postMessage' && p.body['channel'] === 'C0AUDIT'),
     async close() {
       process.stdout.write = write;
+      process.stderr.write = writeErr;
       await Promise.all([ssm.close(), slack.close(), lambda.close(), dynamo.close()]);
     },
   };

@@ -76,7 +76,7 @@ describe.skipIf(labUnavailable())('overlays and node lifecycle against the real 
       expect(r.resultText).toMatch(message);
     }
     const usage: Array<[string, RegExp]> = [
-      ['overlay create "bad name"', /<name>: use letters/],
+      ['overlay create "bad name"', /&lt;name&gt;: use letters/],
       ['overlay create other --subnet 10.91.0.0/40', /not a CIDR subnet/],
       ['overlay create other --gateway 10.91.0.1', /--gateway needs --subnet/],
     ];

@@ -22,7 +22,7 @@ import type { Reply } from '../../src/domain/reply.js';
 import { renderBlockKit, type SlackMessage } from '../../src/render/block-kit.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
 import type { InfoProbe, ServiceTask, SwarmNode } from '../../src/ports.js';
-import { credentials, FakeChat, FakeQueue, MemoryLedger, MemoryLog, MemoryState, policies, testPolicy } from '../support/fakes.js';
+import { credentials, FakeChat, FakeQueue, MemoryLedger, MemoryLog, MemoryState, MemoryUnlockKeys, policies, testPolicy } from '../support/fakes.js';
 import { daemonInfo, FakeSwarm, manager, network, worker } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
@@ -130,6 +130,7 @@ function world(swarm: FakeSwarm = withSpareDaemons(prodSwarm())) {
     log,
     clock,
     claims: state,
+    unlockKeys: new MemoryUnlockKeys(),
     pending: state,
     history: state,
   };
@@ -499,7 +500,7 @@ describe('golden: the two-person rule', () => {
     const unanswered = world();
     await unanswered.command('promote wrk-1', 'U0OPS', 'req-promote-3');
     unanswered.at(20 * MINUTE);
-    expect(await unanswered.sweep()).toEqual({ expired: ['req-promote-3'] });
+    expect(await unanswered.sweep()).toEqual({ expired: ['req-promote-3'], legacyRemoved: 0 });
     golden('sweep-expired', unanswered.lastUpdate());
     golden('audit-channel-expired', unanswered.auditPost('expired'));
   });

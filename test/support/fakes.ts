@@ -123,6 +123,19 @@ export const credentials = (): CredentialStore & { invalidated: string[] } => {
   return { invalidated, clusterCredentials: async () => creds, invalidate: (c: string) => void invalidated.push(c) };
 };
 
+/** The unlock-key store in memory (SSM in production). */
+export class MemoryUnlockKeys {
+  keys = new Map<string, string>();
+  failPut = false;
+  async put(cluster: string, key: string) {
+    if (this.failPut) throw new Error('AccessDeniedException: not allowed to write the unlock key');
+    this.keys.set(cluster, key);
+  }
+  async get(cluster: string) {
+    return this.keys.get(cluster);
+  }
+}
+
 /** The job ledger in memory: the same three answers as the Powertools one. */
 export class MemoryLedger implements JobLedger {
   states = new Map<string, 'running' | 'done'>();

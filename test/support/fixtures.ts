@@ -1,5 +1,5 @@
 /** Fixture builders for our own port models, and a fake SwarmPort for action unit tests. */
-import type { DaemonInfo, GlobalServiceSpec, InfoProbe, JoinRequest, NetworkUsage, NodeChange, OverlaySpec, ServiceTask, Swarm, SwarmNetwork, SwarmNode, TokenKind } from '../../src/ports.js';
+import type { ClusterInfo, DaemonInfo, GlobalServiceSpec, InfoProbe, JoinRequest, NetworkUsage, NodeChange, OverlaySpec, ServiceTask, Swarm, SwarmNetwork, SwarmNode, TokenKind } from '../../src/ports.js';
 import { SwarmError } from '../../src/errors.js';
 
 export function manager(hostname: string, over: Partial<SwarmNode> & { leader?: boolean; reachability?: 'reachable' | 'unreachable' | 'unknown' } = {}): SwarmNode {
@@ -67,7 +67,50 @@ export class FakeSwarm implements Swarm {
   activeEndpoint: string | undefined = 'tcp://10.0.0.1:2376';
   /** what the fake was asked to change, in order */
   changes: string[] = [];
-  daemons = new Map<string, DaemonInfo>();
+  /** the swarm's own settings, as `GET /swarm` gives them */
+  clusterInfo: ClusterInfo = {
+    id: 'cluster1',
+    rootCaPem: '',
+    tlsIssuer: { subject: 'root-subject', publicKey: 'root-key' },
+    rootRotationInProgress: false,
+    nodeCertPeriodMs: 90 * 86_400_000,
+    forceRotate: 0,
+    autolock: false,
+  };
+  unlockKeyValue = 'SWMKEY-1-fakeunlockkey';
+  cluster = {
+    inspect: async () => this.clusterInfo,
+    rotateCa: async () => {
+      this.changes.push('rotate ca');
+      this.clusterInfo = { ...this.clusterInfo, forceRotate: this.clusterInfo.forceRotate + 1, rootRotationInProgress: true };
+    },
+    setAutolock: async (on: boolean) => {
+      this.changes.push(`autolock ${on ? 'on' : 'off'}`);
+      this.clusterInfo = { ...this.clusterInfo, autolock: on };
+    },
+    rotateUnlockKey: async () => {
+      this.changes.push('rotate unlock key');
+      this.unlockKeyValue = `${this.unlockKeyValue}x`;
+    },
+    unlockKey: async () => this.unlockKeyValue,
+  };
+  /** "host port" pairs the preflight finds closed */
+  closedPorts = new Set<string>();
+  get targets() {
+    return this.daemons;
+  }
+  /** daemons by URL (what `inspectDaemon` answers), and what was asked of them directly */
+  daemons = Object.assign(new Map<string, DaemonInfo>(), {
+    unlock: async (url: string) => void this.changes.push(`unlock ${url}`),
+    forceNewCluster: async (url: string) => void this.changes.push(`force-new-cluster ${url}`),
+    leave: async (url: string, force: boolean) => void this.changes.push(`leave ${url}${force ? ' --force' : ''}`),
+    hasImage: async () => true,
+    // the preflight's port checks: every "host port" answers unless listed in closedPorts
+    runOnce: async (_url: string, spec: { cmd: string[] }) => ({
+      exitCode: 0,
+      output: [...(spec.cmd.at(-1) ?? '').matchAll(/echo "PORT (\S+ \d+) ok"/g)].map((m) => `PORT ${m[1]} ${this.closedPorts.has(m[1]!) ? 'fail' : 'ok'}`).join('\n'),
+    }),
+  });
   usage = new Map<string, NetworkUsage>();
   services: GlobalServiceSpec[] = [];
   tasks: ServiceTask[] = [];
@@ -93,6 +136,20 @@ export class FakeSwarm implements Swarm {
     },
     update: async (id: string, change: NodeChange) => {
       this.changes.push(`update ${id} ${JSON.stringify(change)}`);
+      this.nodeList = this.nodeList.map((n) =>
+        n.id !== id
+          ? n
+          : {
+              ...n,
+              ...(change.role ? { role: change.role } : {}),
+              ...(change.availability ? { availability: change.availability } : {}),
+              ...(change.labels ? { nodeLabels: change.labels } : {}),
+            },
+      );
+    },
+    remove: async (id: string, opts: { force: boolean }) => {
+      this.changes.push(`rm ${id}${opts.force ? ' --force' : ''}`);
+      this.nodeList = this.nodeList.filter((n) => n.id !== id);
     },
     join: async (req: JoinRequest) => {
       const d = await this.nodes.inspectDaemon(req.url);

@@ -6,7 +6,7 @@ import type { VerifiedApproval } from '../../src/domain/approval.js';
 import type { Reply } from '../../src/domain/reply.js';
 import { readOnly } from '../../src/ports.js';
 import type { FakeSwarm } from './fixtures.js';
-import { MemoryState } from './fakes.js';
+import { MemoryState, MemoryUnlockKeys } from './fakes.js';
 
 export const openPolicy = (): Policy =>
   parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: ['*'] }, probeImage: 'probe:1' }));
@@ -19,6 +19,7 @@ export interface RunOptions {
   approvedBy?: string;
   binding?: Record<string, string>;
   claims?: MemoryState;
+  unlockKeys?: MemoryUnlockKeys;
 }
 
 export async function run(swarm: FakeSwarm, text: string, o: RunOptions = {}): Promise<Outcome> {
@@ -30,7 +31,7 @@ export async function run(swarm: FakeSwarm, text: string, o: RunOptions = {}): P
       }
     : undefined;
   return runCommand(
-    { swarmFor: async () => swarm, history: new MemoryState(), claims: o.claims ?? new MemoryState(), clock: { now: () => o.now ?? new Date() } },
+    { swarmFor: async () => swarm, history: new MemoryState(), claims: o.claims ?? new MemoryState(), unlockKeys: o.unlockKeys ?? new MemoryUnlockKeys(), clock: { now: () => o.now ?? new Date() } },
     o.policy ?? openPolicy(),
     { text, user, channel: 'C1', requestId: 'req1' },
     approval,
@@ -44,11 +45,11 @@ export async function answer(swarm: FakeSwarm, text: string, o: RunOptions = {})
 }
 
 /** Plans and applies one change directly (for actions built with test timings). */
-export async function planAndApply<A, D>(action: ChangeAction<A, D>, swarm: FakeSwarm, args: A, o: { policy?: Policy; dryRun?: boolean; claims?: MemoryState; user?: string; requestId?: string } = {}): Promise<Reply> {
-  const base = { policy: o.policy ?? openPolicy(), cluster: 'prod', user: o.user ?? 'U1', requestId: o.requestId ?? 'req1', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined };
+export async function planAndApply<A, D>(action: ChangeAction<A, D>, swarm: FakeSwarm, args: A, o: { policy?: Policy; dryRun?: boolean; claims?: MemoryState; user?: string; requestId?: string; progress?: (t: string) => void } = {}): Promise<Reply> {
+  const base = { policy: o.policy ?? openPolicy(), cluster: 'prod', user: o.user ?? 'U1', requestId: o.requestId ?? 'req1', clock: { now: () => new Date() }, history: new MemoryState(), progress: o.progress ?? (() => undefined) };
   const readCtx: ReadContext = { ...base, swarm: readOnly(swarm) };
   const plan = await action.plan(readCtx, args);
   if (o.dryRun) return { visibility: 'in_channel', tone: 'info', title: `Dry run: would ${plan.summary}`, parts: plan.details };
-  const ctx: ChangeContext = { ...base, swarm, claims: o.claims ?? new MemoryState() };
+  const ctx: ChangeContext = { ...base, swarm, claims: o.claims ?? new MemoryState(), unlockKeys: new MemoryUnlockKeys() };
   return action.apply(ctx, args, plan);
 }

@@ -1,0 +1,7 @@
+import type { Context } from 'aws-lambda';
+import { composeWatch } from '../composition/watch.js';
+
+const watch = composeWatch();
+
+export const handler = async (event: unknown, context: Partial<Context>) =>
+  watch(event, typeof context?.getRemainingTimeInMillis === 'function' ? { remainingMs: () => context.getRemainingTimeInMillis!() } : {});
