@@ -56,6 +56,8 @@ export interface DaemonInfo {
   endpoint: string;
   name: string;
   nodeId: string;
+  /** the swarm this daemon belongs to (`Swarm.Cluster.ID`), when it is in one and a manager */
+  clusterId?: string;
   /** the engine's own ID (`/info` ID), stable for the daemon, set before it joins any swarm */
   engineId: string;
   /** inactive | pending | active | error | locked */

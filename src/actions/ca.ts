@@ -62,7 +62,7 @@ export const ca: ReadAction<ArgsFor<'ca'>> = {
 };
 
 /** `/swarm ca rotate`: a new root CA; the message shows progress until every node has rotated. */
-export const caRotate = (waitMs = CA_ROTATION_WAIT_MS, pollMs = 2000): ChangeAction<ArgsFor<'ca rotate'>, { nodes: number }> => ({
+export const caRotate = (waitMs = CA_ROTATION_WAIT_MS, pollMs = 1000): ChangeAction<ArgsFor<'ca rotate'>, { nodes: number }> => ({
   async plan(ctx) {
     const { info, nodes } = await caState(ctx);
     if (info.rootRotationInProgress) {

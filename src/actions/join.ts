@@ -14,6 +14,10 @@ type JoinArgs = ArgsFor<'join worker'>;
 
 interface JoinPlan {
   target: DaemonInfo;
+  /** an old manager of this swarm: it leaves first */
+  stale: boolean;
+  /** its old node object, removed before it joins again */
+  oldNodeId?: string;
 }
 
 /** `/swarm join worker|manager <url>`: the bot joins the node itself, so no token is ever shown. */
@@ -25,14 +29,21 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
     const members = await ctx.swarm.nodes.list();
     const target = await ctx.swarm.nodes.inspectDaemon(url);
     const member = members.find((n) => n.id === target.nodeId);
-    if (member) {
+    // an old manager of this very swarm (after a recovery, or removed while it was down) leaves its stale state first
+    // (a manager removed while it was down no longer knows the swarm's ID, only the managers it was with)
+    const ourManagers = new Set(members.filter((n) => n.manager?.addr).map((n) => n.manager!.addr));
+    const sameSwarm =
+      (Boolean(target.clusterId) && target.clusterId === (await ctx.swarm.cluster.inspect()).id) ||
+      (target.localState !== 'active' && target.remoteManagers.some((m) => ourManagers.has(m.addr)));
+    const stale = role === 'manager' && target.localState !== 'inactive' && (member ? member.state !== 'ready' : sameSwarm);
+    if (member && !stale) {
       throw new SwarmError(
         'ALREADY_IN_SWARM',
         `${code(member.hostname)} (${code(url)}) is already a ${member.role} of ${code(ctx.cluster)}; nothing was changed.` +
           (role === 'manager' && member.role === 'worker' ? ` To make it a manager, type \`/swarm promote ${member.hostname}\`.` : ''),
       );
     }
-    if (target.localState !== 'inactive') {
+    if (target.localState !== 'inactive' && !stale) {
       throw new SwarmError(
         'ALREADY_IN_SWARM',
         `${code(target.name)} (${code(url)}) is already part of a swarm (state: ${target.localState}); nothing was changed. ` +
@@ -40,18 +51,19 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
       );
     }
     // the operating guide's prerequisites, before any token is read
-    const checks = await preflight({ url, target, members, probeImage: ctx.policy.probeImage, nodes: ctx.swarm.nodes, networks: ctx.swarm.networks, daemons: ctx.swarm.targets });
+    const checks = stale ? [] : await preflight({ url, target, members, probeImage: ctx.policy.probeImage, nodes: ctx.swarm.nodes, networks: ctx.swarm.networks, daemons: ctx.swarm.targets });
     const addrs = [
       `advertise ${args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
       `data path ${args['data-path-addr'] ?? args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
     ];
     const details: ReplyPart[] = [...checks, { kind: 'text', text: `Addresses: ${addrs.join(', ')}.` }];
+    if (stale) details.unshift({ kind: 'text', text: `${code(target.name)} is an old manager of this swarm that is no longer a member: it leaves its stale swarm state first (\`docker swarm leave --force\`), then joins.` });
     if (role === 'manager') details.push(...managerArithmetic(members));
     if (ctx.policy.rotateAfterJoin) details.push({ kind: 'context', text: `The ${role} join token is rotated right after the join attempt, whatever its outcome.` });
     return {
       summary: `join ${code(target.name)} (${code(url)}) to ${code(ctx.cluster)} as a ${role}`,
       details,
-      data: { target },
+      data: { target, stale, ...(stale && member ? { oldNodeId: member.id } : {}) },
       // the approver approves this daemon, not whatever answers at that address later
       binding: { engineId: target.engineId, certificate: target.apiCertFingerprint ?? 'unknown' },
     };
@@ -59,6 +71,10 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
 
   async apply(ctx, args, plan) {
     let node: SwarmNode;
+    if (plan.data.stale) {
+      await ctx.swarm.daemons.leave(args.url.url, true);
+      if (plan.data.oldNodeId) await removeOldNode(ctx, plan.data.oldNodeId);
+    }
     try {
       node = await ctx.swarm.nodes.join({
         url: args.url.url,
@@ -135,4 +151,13 @@ function checkJoinCidrs(cidrs: string[] | undefined, cluster: string, url: { url
   if (!inCidrs(url.host, cidrs)) {
     throw new ValidationError(`${code(url.url)} is outside the networks ${code(cluster)} joins nodes from (${allowed}). Nothing was contacted; check the address.`);
   }
+}
+
+/** The node object a stale manager left behind: demoted (if Docker still counts it a manager), then removed. */
+async function removeOldNode(ctx: ChangeContext, id: string): Promise<void> {
+  const old = (await ctx.swarm.nodes.list()).find((n) => n.id === id);
+  if (!old) return;
+  // after a recovery Docker may still list it as a manager while Raft no longer knows it: then it can only be removed
+  if (old.role === 'manager') await ctx.swarm.nodes.update(id, { role: 'worker' }).catch(() => undefined);
+  await ctx.swarm.nodes.remove(id, { force: true });
 }

@@ -24,7 +24,8 @@ export const nodeRm: ChangeAction<ArgsFor<'node rm'>, RmPlan> = {
   async plan(ctx, args) {
     const nodes = await ctx.swarm.nodes.list();
     const node = resolveNode(nodes, args.node);
-    const down = node.state === 'down' || node.state === 'unknown' || node.state === 'disconnected';
+    // a stopped manager may still say "ready" for a while; that Raft can't reach it says more
+    const down = node.state !== 'ready' || (node.role === 'manager' && node.manager?.reachability === 'unreachable');
     if (!down && !args.force) {
       throw new QuorumGuardError(
         `${code(node.hostname)} is ${node.state}, not down: removing a live node cuts it off with its tasks. ` +

@@ -59,7 +59,20 @@ export const recover: ChangeAction<ArgsFor<'recover'>, RecoverPlan> = {
   },
   async apply(ctx, _args, plan) {
     const { url, name, advertiseAddr, oldManagers } = plan.data;
-    await ctx.swarm.daemons.forceNewCluster(url, advertiseAddr);
+    try {
+      await ctx.swarm.daemons.forceNewCluster(url, advertiseAddr);
+    } catch (err) {
+      // with autolock on, the survivor restarts its swarm locked: the kept key brings it back
+      const key = err instanceof SwarmError && /locked/i.test(err.message) ? await ctx.unlockKeys.get(ctx.cluster) : undefined;
+      if (!key) throw err;
+      ctx.progress(`${name} is locked (autolock): unlocking it with the kept key`);
+      await ctx.swarm.daemons.unlock(url, key);
+      // whether it was locked before the init or came back locked from it, forcing again is safe on a sole manager
+      await ctx.swarm.daemons.forceNewCluster(url, advertiseAddr).catch(async (again) => {
+        if (!(again instanceof SwarmError && /locked/i.test(again.message))) throw again;
+        await ctx.swarm.daemons.unlock(url, key);
+      });
+    }
     const nodes = await waitForLeader(ctx, 60_000);
     const managers = nodes.filter((n) => n.role === 'manager' && n.manager?.reachability === 'reachable');
     const workers = nodes.filter((n) => n.role === 'worker');

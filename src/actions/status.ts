@@ -1,3 +1,4 @@
+import { code } from '../render/escape.js';
 import { naturalCompare } from '../domain/natural-sort.js';
 import { SwarmError } from '../errors.js';
 import { assessQuorum, evenManagersAdvice, explainQuorum, type QuorumAssessment } from '../domain/quorum.js';
@@ -107,12 +108,16 @@ function healthyStatus(
   networks: SwarmNetwork[],
   now: Date,
   endpoint: string | undefined,
+  locked: InfoProbe[] = [],
 ): Reply {
   const managers = sortNodes(nodes.filter((n) => n.role === 'manager'));
   const reachable = managers.filter((m) => m.manager?.reachability === 'reachable').length;
   const quorum = assessQuorum(managers.length, reachable);
   const leader = managers.find((m) => m.manager?.leader);
-  const warnings = statusWarnings({ nodes, quorum, info, networks, now });
+  const warnings = [
+    ...locked.map((p) => `${code(p.info!.name)} is locked (autolock) and takes no part in Raft until unlocked: type \`/swarm unlock ${p.info!.name}\`.`),
+    ...statusWarnings({ nodes, quorum, info, networks, now }),
+  ];
   const parts: ReplyPart[] = [
     { kind: 'text', text: `*Verdict: ${quorum.verdict}.* ${explainQuorum(quorum)}` },
     {
@@ -154,6 +159,17 @@ function healthyStatus(
 
 /** Without a leader `/nodes` fails; each manager's `/info` (or at least `/_ping`) still tells who is there. */
 export function quorumLostStatus(cluster: string, probes: InfoProbe[]): Reply {
+  const lockedNow = probes.filter((p) => p.info?.localState === 'locked');
+  if (lockedNow.length) {
+    const r = quorumLostStatus(cluster, probes.filter((p) => !lockedNow.includes(p)));
+    return {
+      ...r,
+      parts: [
+        { kind: 'list', title: 'Locked managers (autolock): unlock them first', tone: 'error', items: lockedNow.map((p) => `${code(p.info!.name)}: type \`/swarm unlock ${p.info!.name}\``) },
+        ...r.parts,
+      ],
+    };
+  }
   const answering = probes.filter((p): p is InfoProbe & { info: DaemonInfo } => Boolean(p.info));
   const upWithoutInfo = probes.filter((p) => !p.info && p.daemonUp);
   if (!answering.length && !upWithoutInfo.length) {
@@ -240,6 +256,9 @@ export const status: ReadAction<ArgsFor<'status'>> = {
     const info = await ctx.swarm.nodes.info().catch(() => undefined);
     const hasWindows = nodes.some((n) => n.os.toLowerCase() === 'windows');
     const networks = hasWindows ? await ctx.swarm.networks.list() : [];
-    return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now(), ctx.swarm.activeEndpoint);
+    // a manager that restarted locked looks merely unreachable from the leader: its own /info says why
+    const someUnreachable = nodes.some((n) => n.role === 'manager' && n.manager?.reachability !== 'reachable');
+    const locked = someUnreachable ? (await ctx.swarm.nodes.probeManagers()).filter((p) => p.info?.localState === 'locked') : [];
+    return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now(), ctx.swarm.activeEndpoint, locked);
   },
 };

@@ -82,7 +82,6 @@ async function muteTarget(ctx: ReadContext, raw: string): Promise<MuteTarget & {
 /** `/swarm watch mute <node|kind> <duration>`: tracked, listed, not posted, until the mute ends. */
 export const watchMute: ChangeAction<ArgsFor<'watch mute'>, { mute: WatchMute; shown: string }> = {
   async plan(ctx, args) {
-    storeOf(ctx);
     const { shown, ...target } = await muteTarget(ctx, args.target);
     const now = ctx.clock.now().getTime();
     const mute: WatchMute = { cluster: ctx.cluster, ...target, until: now + args.duration, by: ctx.user, at: now };
@@ -104,11 +103,12 @@ export const watchMute: ChangeAction<ArgsFor<'watch mute'>, { mute: WatchMute; s
 /** `/swarm watch unmute <node|kind>`. */
 export const watchUnmute: ChangeAction<ArgsFor<'watch unmute'>, WatchMute> = {
   async plan(ctx, args) {
-    const { mutes } = await storeOf(ctx).load(ctx.cluster);
+    // where no table is kept there are no mutes to look at; apply says so
+    const { mutes } = ctx.incidents ? await ctx.incidents.load(ctx.cluster) : { mutes: [] };
     const word = args.target.toLowerCase();
     const mute = mutes.find((m) => m.target === word || (word.length >= 4 && m.nodeId?.startsWith(word)));
     const summary = `unmute the watch's ${code(mute?.target ?? word)} on ${code(ctx.cluster)}`;
-    if (!mute) {
+    if (!mute && ctx.incidents) {
       return {
         summary,
         details: [],
@@ -118,7 +118,11 @@ export const watchUnmute: ChangeAction<ArgsFor<'watch unmute'>, WatchMute> = {
         ]),
       };
     }
-    return { summary, details: [{ kind: 'text', text: `Its incidents are posted again from the next check on (muted until ${hhmm(mute.until)}).` }], data: mute };
+    return {
+      summary,
+      details: mute ? [{ kind: 'text', text: `Its incidents are posted again from the next check on (muted until ${hhmm(mute.until)}).` }] : [],
+      data: mute ?? { cluster: ctx.cluster, target: word, until: 0, by: ctx.user, at: 0 },
+    };
   },
   async apply(ctx, _args, plan) {
     await storeOf(ctx).removeMute(ctx.cluster, plan.data.target);

@@ -130,7 +130,7 @@ export interface DockerInfo {
     Managers?: number;
     Nodes?: number;
     RemoteManagers?: Array<{ NodeID: string; Addr: string }> | null;
-    Cluster?: { TLSInfo?: { TrustRoot?: string } };
+    Cluster?: { ID?: string; TLSInfo?: { TrustRoot?: string } };
   };
 }
 
@@ -157,6 +157,7 @@ export function toDaemonInfo(endpoint: string, raw: DockerInfo, tls: { expiresAt
     endpoint,
     name: raw.Name ?? '',
     nodeId: s.NodeID ?? '',
+    ...(s.Cluster?.ID ? { clusterId: s.Cluster.ID } : {}),
     engineId: raw.ID ?? '',
     engineVersion: raw.ServerVersion ?? 'unknown',
     os: raw.OSType ?? 'unknown',

@@ -32,7 +32,7 @@ export type Worker = (payload: unknown, invocation?: Invocation) => Promise<void
 /** Answering "outcome unknown" and auditing it takes a moment: stop waiting this long before Lambda's end. */
 const SAFETY_MS = 2500;
 /** Slack allows about one message a second per channel: progress is shown at most this often */
-const PROGRESS_EVERY_MS = 3000;
+const PROGRESS_EVERY_MS = 1500;
 
 const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
 
