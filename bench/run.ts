@@ -7,7 +7,8 @@
  *     same Lambda stand-in (the invoke's unavoidable network step);
  *  2. cold start: loading each packaged bundle in a fresh node, vs `node -e 0`;
  *  3. rendering `/swarm nodes` of 1003 nodes into Block Kit vs JSON.stringify of the nodes;
- *  4. (lab up only) /swarm status against the real swarm vs one TLS `GET /_ping`.
+ *  4. (lab up only) /swarm status against the real swarm vs one TLS `GET /_ping`;
+ *     a watch pass (time and Docker API requests) vs `docker node ls` through the CLI.
  */
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
@@ -29,6 +30,7 @@ import { slashCommandEvent } from '../test/support/slack-requests.js';
 import { FakeSwarm, daemonInfo, manager, worker } from '../test/support/fixtures.js';
 import { MemoryState } from '../test/support/fakes.js';
 import { readOnly } from '../src/ports.js';
+import { benchWatchPass } from './watch-pass.js';
 
 const quiet = { info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} };
 const pct = (xs: number[], p: number) => [...xs].sort((a, b) => a - b)[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!;
@@ -150,6 +152,12 @@ async function againstLab() {
     https.get({ host, port: Number(port), path: '/_ping', ca: creds.ca, cert: creds.cert, key: creds.key, agent }, (res) => { res.resume(); res.on('end', () => resolve()); }).on('error', reject);
   }));
   row('/swarm status against the 3-manager lab', ms(pct(full, 50)), `TLS GET /_ping ${ms(pct(ping, 50))}`, pct(full, 50) / pct(ping, 50));
+
+  // the watch: one pass (warm function, nothing wrong) and its Docker requests, vs `docker node ls` typed by an operator
+  const w = await benchWatchPass(lab, creds);
+  row(`watch pass over the lab (${w.nodes} swarm nodes of ${lab.nodes.length}), p50`, ms(w.pass.p50), `docker node ls (CLI) ${ms(w.cli.p50)}`, w.pass.p50 / w.cli.p50);
+  row('  Docker API requests per watch pass', String(w.pass.calls), `docker node ls: ${w.cli.calls}`, w.pass.calls / w.cli.calls);
+  row('  first pass (TLS set-up, certificates checked)', `${ms(w.firstPass.ms)}, ${w.firstPass.calls} requests`, `docker node ls: ${w.cli.calls}`, w.firstPass.calls / w.cli.calls);
 }
 
 await ackPath();

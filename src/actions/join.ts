@@ -35,7 +35,10 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
     const sameSwarm =
       (Boolean(target.clusterId) && target.clusterId === (await ctx.swarm.cluster.inspect()).id) ||
       (target.localState !== 'active' && target.remoteManagers.some((m) => ourManagers.has(m.addr)));
-    const stale = role === 'manager' && target.localState !== 'inactive' && (member ? member.state !== 'ready' : sameSwarm);
+    // after a recovery an old manager may even say "ready": Raft's own member list (the leader's /info) decides
+    const leaderInfo = member?.role === 'manager' ? await ctx.swarm.nodes.info().catch(() => undefined) : undefined;
+    const notInRaft = Boolean(leaderInfo?.controlAvailable && leaderInfo.remoteManagers.length && !leaderInfo.remoteManagers.some((m) => m.nodeId === member?.id));
+    const stale = role === 'manager' && target.localState !== 'inactive' && (member ? member.state !== 'ready' || notInRaft : sameSwarm);
     if (member && !stale) {
       throw new SwarmError(
         'ALREADY_IN_SWARM',

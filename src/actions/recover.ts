@@ -82,7 +82,7 @@ export const recover: ChangeAction<ArgsFor<'recover'>, RecoverPlan> = {
         kind: 'fields',
         fields: [
           ['Managers', String(managers.length)],
-          ['Workers', `${workers.length} (${workers.filter((w) => w.state === 'ready').length} ready)`],
+          ['Workers', `${workers.length} (${workers.filter((w) => w.state === 'ready').length} ready${workers.some((w) => w.state === 'unknown') ? '; the others reconnect within a minute' : ''})`],
           ['Services', 'kept, and running where their nodes are'],
         ],
       },

@@ -259,6 +259,24 @@ export const status: ReadAction<ArgsFor<'status'>> = {
     // a manager that restarted locked looks merely unreachable from the leader: its own /info says why
     const someUnreachable = nodes.some((n) => n.role === 'manager' && n.manager?.reachability !== 'reachable');
     const locked = someUnreachable ? (await ctx.swarm.nodes.probeManagers()).filter((p) => p.info?.localState === 'locked') : [];
-    return healthyStatus(ctx.cluster, nodes, info, networks, ctx.clock.now(), ctx.swarm.activeEndpoint, locked);
+    // after a recovery the old managers are still listed as managers but are no longer Raft members: Raft's own list decides
+    const raft = info?.controlAvailable && info.remoteManagers.length ? new Set(info.remoteManagers.map((m) => m.nodeId)) : undefined;
+    const exMembers = raft ? nodes.filter((n) => n.role === 'manager' && !raft.has(n.id)) : [];
+    const members = nodes.filter((n) => !exMembers.includes(n));
+    const reply = healthyStatus(ctx.cluster, members, info, networks, ctx.clock.now(), ctx.swarm.activeEndpoint, locked);
+    if (!exMembers.length) return reply;
+    const names = exMembers.map((n) => code(n.hostname)).join(', ');
+    return {
+      ...reply,
+      parts: [
+        ...reply.parts,
+        {
+          kind: 'list',
+          title: 'Listed as managers, but not Raft members (after a recovery)',
+          tone: 'warn',
+          items: [`${names}: they don't count in the quorum. Re-join each with \`/swarm join manager <its url>\`, or remove it with \`/swarm node rm <node> --force\`.`],
+        },
+      ],
+    };
   },
 };

@@ -10,6 +10,7 @@ import { APPROVE_ACTION } from '../../src/domain/approval.js';
 import { docker, joinToken, labSh, resetSpares, SLOW, swarmState, waitForHealthy, waitForQuorum } from './lab.js';
 import { labUnavailable, PREFIX, startHarness, USERS, type Harness } from './harness.js';
 
+const LAB_SH = new URL('../lab/lab.sh', import.meta.url).pathname;
 const url = (i: number) => `tcp://10.77.0.1${i}:2376`;
 const inspect = (node: string, format: string) => docker('lab-n1', 'node', 'inspect', node, '--format', format);
 const nodeNames = () => docker('lab-n1', 'node', 'ls', '--format', '{{.Hostname}}').split('\n');
@@ -173,14 +174,18 @@ describe.skipIf(labUnavailable())('lifecycle against the real swarm', () => {
         const status = await h.slash('status', { user: USERS.viewer });
         expect(status.resultText).toMatch(/Verdict: healthy/);
         expect(status.resultText).toMatch(/1 of 1 managers? reachable/);
-        expect(inspect('lab-n4', '{{.Status.State}}')).toBe('ready');
+        // workers reconnect to the new leader within a minute (they show `unknown` until then)
+        await until('lab-n4 ready again', () => inspect('lab-n4', '{{.Status.State}}') === 'ready', 90_000);
         expect(docker('lab-n1', 'service', 'ps', 'keep', '--filter', 'desired-state=running', '--format', '{{.CurrentState}}')).toMatch(/^Running/);
       } finally {
         labSh('start', 'lab-n2');
         labSh('start', 'lab-n3');
       }
+      await until('lab-n2 answering', () => execFileSync('bash', [LAB_SH, 'docker', 'lab-n2', 'info', '--format', '{{.Swarm.LocalNodeState}}'], { timeout: 3000 }).length > 0, 120_000);
       expect(await approved(`join manager ${url(2)}`)).toMatch(/Approved and done: lab-n2 joined lab as a manager/);
       await waitForQuorum();
+      // a restarted old manager's own API may take a while to answer while its stale Raft state looks for peers
+      await until('lab-n3 answering', () => execFileSync('bash', [LAB_SH, 'docker', 'lab-n3', 'info', '--format', '{{.Swarm.LocalNodeState}}'], { timeout: 3000 }).length > 0, 120_000);
       expect(await approved(`join manager ${url(3)}`)).toMatch(/Approved and done: lab-n3 joined lab as a manager/);
       await waitForHealthy();
       docker('lab-n1', 'service', 'rm', 'keep');
