@@ -315,6 +315,11 @@ export interface Claims {
   release(key: string, owner: string): Promise<void>;
 }
 
+/** Counts across invocations (e.g. refusals posted per channel and minute); the count after this call. */
+export interface Counters {
+  increment(key: string, ttlSeconds: number): Promise<number>;
+}
+
 /** A job delivered twice acts once: Lambda's async invoke is at-least-once. */
 export interface JobLedger {
   /**

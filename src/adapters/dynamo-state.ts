@@ -1,5 +1,5 @@
 import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AuditEventSchema, type AuditEvent } from '../jobs.js';
 import {
@@ -8,6 +8,7 @@ import {
   type AuditQuery,
   type Claims,
   type Clock,
+  type Counters,
   type IncidentStore,
   type PendingApproval,
   type PendingApprovals,
@@ -144,7 +145,7 @@ type Item = Record<string, unknown>;
  * incident's subject (a node ID, an endpoint, `-`) and a mute's target (a
  * kind or a hostname) are part of the sort key: one item each per cluster.
  */
-export class DynamoState implements Claims, PendingApprovals, AuditHistory, IncidentStore {
+export class DynamoState implements Claims, PendingApprovals, AuditHistory, IncidentStore, Counters {
   private readonly clock: Clock;
   private readonly onMalformed: (item: MalformedItem) => void;
   private readonly claimTtlSeconds: number;
@@ -191,6 +192,21 @@ export class DynamoState implements Claims, PendingApprovals, AuditHistory, Inci
       if ((err as Error).name === 'ConditionalCheckFailedException') return false;
       throw err;
     }
+  }
+
+  async increment(key: string, ttlSeconds: number): Promise<number> {
+    const now = this.clock.now().getTime();
+    const out = await this.doc.send(
+      new UpdateCommand({
+        TableName: this.tableName,
+        Key: { pk: `COUNT#${key}`, sk: 'COUNT' },
+        UpdateExpression: 'ADD #n :one SET #exp = if_not_exists(#exp, :exp)',
+        ExpressionAttributeNames: { '#n': 'n', '#exp': TTL_ATTRIBUTE },
+        ExpressionAttributeValues: { ':one': 1, ':exp': epochSeconds(now + ttlSeconds * 1000) },
+        ReturnValues: 'UPDATED_NEW',
+      }),
+    );
+    return Number(out.Attributes?.['n'] ?? 1);
   }
 
   async holder(key: string): Promise<{ owner: string; note?: string } | undefined> {

@@ -72,7 +72,7 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
       policies: params,
       credentials: params,
       swarmFor: swarmCache(),
-      audit: createAudit({ chat, log, history: state }),
+      audit: createAudit({ chat, log, history: state, counters: state }),
       log,
       clock,
       chat,

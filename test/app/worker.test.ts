@@ -245,3 +245,21 @@ describe('worker', () => {
     });
   });
 });
+
+describe('audit floods', () => {
+  it('posts the first refusals of a minute, announces the flood once, and keeps the rest in the log and the table', async () => {
+    const { createAudit } = await import('../../src/audit.js');
+    const chat = new FakeChat();
+    const state = new MemoryState();
+    const log = new MemoryLog();
+    const audit = createAudit({ chat, log, history: state, counters: state });
+    const policy = { auditChannel: 'C0AUDIT', auditRetentionDays: 400 };
+    for (let i = 0; i < 20; i++) {
+      await audit.record({ requestId: `r${i}`, at: '2026-11-21T10:00:30.000Z', user: 'U0VIEW', command: 'rotate worker', outcome: 'refused', detail: 'no' }, policy);
+    }
+    expect(chat.posts).toHaveLength(6);
+    expect(chat.posts[5]!.reply.title).toBe('audit: refusals coalesced');
+    expect(state.events).toHaveLength(20);
+    expect(log.lines.filter((l) => l.message === 'audit')).toHaveLength(20);
+  });
+});

@@ -55,6 +55,11 @@ export class MemoryState implements Claims, PendingApprovals, AuditHistory {
     if (opts.note) this.notes.set(key, opts.note);
     return true;
   }
+  counts = new Map<string, number>();
+  async increment(key: string) {
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+    return this.counts.get(key)!;
+  }
   notes = new Map<string, string>();
   async holder(key: string) {
     const owner = this.claimed.get(key);
