@@ -1,8 +1,7 @@
 import { z } from 'zod';
-import { didYouMean } from './suggest.js';
-import { code } from '../render/escape.js';
 import { defineCommand, flag, optionalPositional, positional, restPositional, toggle, type ArgsOf, type Command } from './spec.js';
 import { cidr, dockerApiUrl, dockerName, ipAddress, nodeRef } from './validators.js';
+import { duration, labelChanges, managerRef, nodeFilter, oneOf, slackUser } from './arguments.js';
 
 /**
  * The one list of commands. The ingress (parse, authorize, acknowledge), the
@@ -11,96 +10,12 @@ import { cidr, dockerApiUrl, dockerName, ipAddress, nodeRef } from './validators
  * from these declarations and kept out of the ingress bundle.
  */
 
-/** A closed word list that answers a typo with the nearest word. */
-const oneOf = <const T extends readonly [string, ...string[]]>(words: T, what: string) =>
-  z.preprocess(
-    (v) => (typeof v === 'string' ? v.toLowerCase() : v),
-    z.enum(words, {
-      errorMap: (_issue, ctx) => {
-        const hint = typeof ctx.data === 'string' ? didYouMean(ctx.data, [...words]) : undefined;
-        const choices = `${words.map((w) => `\`${w}\``).join(', ')}`;
-        return { message: hint ? `did you mean \`${hint}\`? ${what.charAt(0).toUpperCase()}${what.slice(1)}: ${choices}` : `${what}: ${choices}` };
-      },
-    }),
-  );
-
 const joinArgs = {
   url: positional(dockerApiUrl, 'docker-api-url', 'the new node\'s Docker API over TLS, e.g. tcp://10.0.1.25:2376'),
   'advertise-addr': flag(ipAddress, 'IP', 'the address other nodes reach it at (default: the URL\'s host)'),
   'data-path-addr': flag(ipAddress, 'IP', 'the address for overlay traffic (default: the advertise address)'),
 };
 const nodeArgs = { node: positional(nodeRef, 'node', 'a hostname or a unique node ID prefix (4+ characters)') };
-
-/** `az=eu-west-1a zone- tier=db`: labels to set and to remove (Docker's label key rules) */
-const LABEL_KEY = /^[A-Za-z0-9]([A-Za-z0-9._/-]{0,126}[A-Za-z0-9])?$/;
-const labelChanges = z.string().transform((raw, ctx) => {
-  const set: Record<string, string> = {};
-  const remove: string[] = [];
-  for (const word of raw.split(/\s+/).filter(Boolean)) {
-    const m = /^([^=]+)=(.*)$/.exec(word);
-    const key = m ? m[1]! : word.endsWith('-') ? word.slice(0, -1) : '';
-    if (!LABEL_KEY.test(key) || (m && m[2]!.length > 256)) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(word.slice(0, 40))} is neither KEY=VALUE nor KEY-. Type e.g. \`az=eu-west-1a\` to set and \`az-\` to remove (keys: letters, digits, . _ / -)` });
-      return z.NEVER;
-    }
-    if (m) set[key] = m[2]!;
-    else remove.push(key);
-  }
-  if (!Object.keys(set).length && !remove.length) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'say what to change, e.g. `az=eu-west-1a` or `az-`' });
-    return z.NEVER;
-  }
-  return { set, remove };
-});
-
-/** a manager by Docker API URL or by hostname */
-const managerRef = z.string().max(300).transform((raw, ctx) => {
-  if (/^(tcp|https):\/\//i.test(raw)) {
-    const url = dockerApiUrl.safeParse(raw);
-    if (!url.success) {
-      ctx.addIssue({ code: z.ZodIssueCode.custom, message: url.error.issues[0]!.message });
-      return z.NEVER;
-    }
-    return { ref: url.data.url, url: url.data };
-  }
-  const node = nodeRef.safeParse(raw);
-  if (!node.success) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: node.error.issues[0]!.message });
-    return z.NEVER;
-  }
-  return { ref: node.data, url: undefined };
-});
-
-/** what `/swarm nodes --filter` takes */
-const nodeFilter = z.string().max(300).transform((raw, ctx) => {
-  const word = raw.toLowerCase();
-  if (['down', 'manager', 'worker', 'drain', 'ready'].includes(word)) return { kind: word as 'down' | 'manager' | 'worker' | 'drain' | 'ready' };
-  const m = /^([^=]+)=(.*)$/.exec(raw);
-  if (m && LABEL_KEY.test(m[1]!)) return { kind: 'label' as const, key: m[1]!, value: m[2]! };
-  const hint = didYouMean(word, ['down', 'manager', 'worker', 'drain', 'ready']);
-  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${hint ? `did you mean \`${hint}\`? ` : ''}filter by \`down\`, \`manager\`, \`worker\`, \`drain\`, \`ready\` or a label, e.g. \`az=eu-west-1a\`` });
-  return z.NEVER;
-});
-
-/** `24h`, `7d`, `30m` → milliseconds */
-const duration = z.string().transform((raw, ctx) => {
-  const m = /^(\d{1,4})([mhd])$/i.exec(raw.trim());
-  if (!m || Number(m[1]) === 0) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(raw.slice(0, 40))} is not a duration. Type minutes, hours or days, e.g. 30m, 24h or 7d` });
-    return z.NEVER;
-  }
-  return Number(m[1]) * { m: 60_000, h: 3_600_000, d: 86_400_000 }[m[2]!.toLowerCase() as 'm' | 'h' | 'd'];
-});
-
-/** `@U123`, `<@U123>` or `<@U123|name>` as Slack sends a mention, or a bare user ID */
-const slackUser = z.string().transform((raw, ctx) => {
-  const m = /^(?:<@|@)?([UW][A-Z0-9]{2,20})(?:\|[^>]*)?>?$/.exec(raw.trim());
-  if (!m) {
-    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'type a person as a mention, e.g. @alice, or a Slack user ID such as U012ABC' });
-    return z.NEVER;
-  }
-  return m[1]!;
-});
 
 export const COMMANDS = [
   defineCommand({
