@@ -15,8 +15,7 @@ import { tlsConnector } from '../src/adapters/docker-connector.js';
 import { createStateClient, DynamoState } from '../src/adapters/dynamo-state.js';
 import { DockerSwarm } from '../src/adapters/docker-swarm.js';
 import { startLocalDynamo } from '../src/adapters/local-dynamo.js';
-import { createWatch } from '../src/app/watch.js';
-import { parsePolicy } from '../src/config/policy.js';
+import { composeLocalWatch } from '../src/composition/watch.js';
 import type { ChatPort, ClusterCredentials } from '../src/ports.js';
 
 interface Lab {
@@ -31,7 +30,6 @@ export interface WatchBench {
 }
 
 const run = promisify(execFile);
-const quiet = { info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} };
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 export async function benchWatchPass(lab: Lab, creds: ClusterCredentials, passes = 20): Promise<WatchBench> {
@@ -48,19 +46,8 @@ export async function benchWatchPass(lab: Lab, creds: ClusterCredentials, passes
   });
   const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-bench-state' });
   const state = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName);
-  const silent: ChatPort = { respond: async () => undefined, post: async () => ({ ts: '1.0' }), update: async () => undefined };
-  const policy = parsePolicy(JSON.stringify({ defaultCluster: 'lab', auditChannel: 'C0AUDIT', roles: { viewer: [], operator: [], approver: [] }, clusters: { lab: { watch: { channel: 'C0BENCH' } } } }));
-  const watch = createWatch({
-    policies: { policy: async () => policy },
-    credentials: { clusterCredentials: async () => creds, invalidate: () => undefined },
-    swarmFor: () => swarm,
-    chat: silent,
-    log: quiet,
-    clock: { now: () => new Date() },
-    claims: state,
-    incidents: state,
-    botToken: async () => 'bench',
-  });
+  const silent: ChatPort = { respond: async () => undefined, post: async () => ({ ts: '1.0' }), update: async () => undefined, upload: async () => undefined };
+  const watch = composeLocalWatch({ creds, store: state, chat: silent, graceMinutes: 3, swarm });
   try {
     const t = performance.now();
     await watch({});

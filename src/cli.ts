@@ -1,51 +1,47 @@
 /**
- * `npm start -- <command>`: runs a /swarm command locally and prints the
- * answer as text. With no configuration it uses the swarm lab (starting it
- * first if needed: root only). Point it elsewhere with SWARM_OPS_ENDPOINTS,
- * SWARM_OPS_CA, SWARM_OPS_CERT and SWARM_OPS_KEY (PEM file paths).
+ * `npm start`: with no command, a Slack-like conversation in the terminal
+ * (src/local/main.ts; `--script FILE` plays one, `--from DIR` reads another
+ * parameter folder). `npm start -- <command>`: runs one /swarm command and
+ * prints the answer as text. Either talks to the swarm the environment names
+ * (SWARM_OPS_ENDPOINTS with SWARM_OPS_CA/_CERT/_KEY, or DOCKER_HOST,
+ * DOCKER_TLS_VERIFY, DOCKER_CERT_PATH), else to the swarm lab, started first
+ * if needed (root only); src/local/swarm-target.ts says what is missing.
  */
-import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { labCredentials, runLocal, type LabDescription } from './composition/local.js';
+import { runLocal } from './composition/local.js';
 import { runWatchOnce } from './composition/watch.js';
 import type { ClusterCredentials } from './ports.js';
 import { createStateClient, DynamoState } from './adapters/dynamo-state.js';
 import { startLocalDynamo } from './adapters/local-dynamo.js';
 import { FileUnlockKeys } from './adapters/file-unlock-keys.js';
-
-const labDir = process.env.SWARM_LAB_DIR ?? '/tmp/swarm-ops-lab';
-const labScript = path.resolve(import.meta.dirname, '../test/lab/lab.sh');
+import { conversationArgs, runConversation } from './local/main.js';
+import { labDir, LocalSetupError, swarmTarget } from './local/swarm-target.js';
 
 function credentials(): ClusterCredentials {
-  const env = process.env;
-  if (env.SWARM_OPS_ENDPOINTS) {
-    return {
-      endpoints: env.SWARM_OPS_ENDPOINTS.split(',').map((s) => s.trim()),
-      ca: readFileSync(env.SWARM_OPS_CA ?? '', 'utf8'),
-      cert: readFileSync(env.SWARM_OPS_CERT ?? '', 'utf8'),
-      key: readFileSync(env.SWARM_OPS_KEY ?? '', 'utf8'),
-    };
+  try {
+    return swarmTarget().creds;
+  } catch (err) {
+    if (!(err instanceof LocalSetupError)) throw err;
+    console.error(err.message);
+    process.exit(1);
   }
-  const labJson = path.join(labDir, 'lab.json');
-  // cheap: the lab's description and its first daemon's socket; a node that is down is status's to report
-  const lab = existsSync(labJson) ? (JSON.parse(readFileSync(labJson, 'utf8')) as { nodes: Array<{ socket?: string }> }) : undefined;
-  const up = Boolean(lab?.nodes[0]?.socket && existsSync(lab.nodes[0].socket));
-  if (!up) {
-    console.error('No swarm configured: starting the local swarm lab (3 managers + 2 spare nodes)…');
-    execFileSync('bash', [labScript, 'up'], { stdio: ['ignore', 'inherit', 'inherit'] });
-  }
-  return labCredentials(JSON.parse(readFileSync(labJson, 'utf8')) as LabDescription);
 }
 
-const text = process.argv.slice(2).join(' ') || 'help';
+const conversation = conversationArgs(process.argv.slice(2));
+if (conversation) {
+  process.exitCode = await runConversation(conversation);
+  // the AWS SDK's and dynalite's sockets may linger a moment: the conversation is over
+  process.exit();
+}
+
+const text = process.argv.slice(2).join(' ');
 // the bot's table, embedded: dynalite in this process, the real AWS SDK pointed at it
 const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
 try {
   const history = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName);
   const needsSwarm = !/^\s*help\b/i.test(text);
   // `--watch-once`: one pass of the watch over the lab, its posts printed instead of sent
-  const { output, ok } = text.trim() === '--watch-once' ? await runWatchOnce(credentials(), history) : await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history, history, new FileUnlockKeys(path.join(labDir, 'unlock-keys')));
+  const { output, ok } = text.trim() === '--watch-once' ? await runWatchOnce(credentials(), history) : await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history, history, new FileUnlockKeys(path.join(labDir(), 'unlock-keys')));
   process.stdout.write(output);
   process.exitCode = ok ? 0 : 1;
 } finally {

@@ -8,7 +8,7 @@
  * changes the swarm, at compile time and at run time.
  */
 import type { Policy, TokenKind } from './config/policy.js';
-import type { Reply } from './domain/reply.js';
+import type { Attachment, Reply } from './domain/reply.js';
 import type { AuditEvent, Job } from './jobs.js';
 
 export type NodeRole = 'manager' | 'worker';
@@ -490,6 +490,8 @@ export interface ChatPort {
   respond(responseUrl: string, reply: Reply, opts?: { replaceOriginal?: boolean }): Promise<void>;
   post(channel: string, reply: Reply, opts?: { threadTs?: string }): Promise<{ ts: string }>;
   update(channel: string, ts: string, reply: Reply): Promise<void>;
+  /** uploads a file (e.g. a PNG) into a channel, or a thread in it (files.uploadV2; scope files:write) */
+  upload(channel: string, file: Attachment, opts?: { threadTs?: string }): Promise<void>;
 }
 
 export interface JobQueue {

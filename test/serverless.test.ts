@@ -83,9 +83,9 @@ const kmsAllows = (role: string, action: string, arn: string) =>
 const SSM_READS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'];
 
 describe('npx serverless package (offline)', () => {
-  it('builds the contract\'s three functions (and the approval sweep) on nodejs22.x with their handlers', () => {
+  it('builds the contract\'s five functions on nodejs22.x with their handlers', () => {
     const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
-    expect(Object.keys(fns).sort()).toEqual(['RotateLambdaFunction', 'SlackLambdaFunction', 'SweepLambdaFunction', 'WorkerLambdaFunction']);
+    expect(Object.keys(fns).sort()).toEqual(['RotateLambdaFunction', 'SlackLambdaFunction', 'SweepLambdaFunction', 'WatchLambdaFunction', 'WorkerLambdaFunction']);
     for (const [name, p] of Object.entries(fns)) {
       expect(p.Runtime).toBe('nodejs22.x');
       expect(p.Handler).toBe(`src/handlers/${name.replace('LambdaFunction', '').toLowerCase()}.handler`);
@@ -97,17 +97,19 @@ describe('npx serverless package (offline)', () => {
     expect(configs['WorkerLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
     expect(configs['RotateLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
     expect(configs['SweepLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
+    expect(configs['WatchLambdaEvConf']?.MaximumRetryAttempts).toBe(0);
   });
 
-  it('routes POST /slack/events to the slack function and schedules rotate', () => {
+  it('routes POST /slack/events to the slack function and schedules rotate, sweep and watch', () => {
     expect(flat(resources('AWS::ApiGatewayV2::Route'))).toContain('POST /slack/events');
-    expect(resources('AWS::Events::Rule').length).toBe(2);
+    expect(resources('AWS::Events::Rule').length).toBe(3);
   });
 
   it('gives each function the role it needs: the worker the provider role, rotate and sweep a scheduled role, slack the ingress role', () => {
     expect(roleOf('WorkerLambdaFunction')).toBe('IamRoleLambdaExecution');
     expect(roleOf('RotateLambdaFunction')).toBe('ScheduledRole');
     expect(roleOf('SweepLambdaFunction')).toBe('ScheduledRole');
+    expect(roleOf('WatchLambdaFunction')).toBe('ScheduledRole');
     expect(roleOf('SlackLambdaFunction')).toBe('SlackIngressRole');
     expect(resources('AWS::IAM::Role').map(([k]) => k).sort()).toEqual(['IamRoleLambdaExecution', 'ScheduledRole', 'SlackIngressRole']);
     // what the matcher below reads is all a role has: inline Allow statements with Action and Resource, and AWS's

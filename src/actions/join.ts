@@ -74,6 +74,7 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
 
   async apply(ctx, args, plan) {
     let node: SwarmNode;
+    ctx.progress(`joining ${plan.data.target.name}… waiting for Ready`);
     if (plan.data.stale) {
       await ctx.swarm.daemons.leave(args.url.url, true);
       if (plan.data.oldNodeId) await removeOldNode(ctx, plan.data.oldNodeId);

@@ -1,81 +1,251 @@
 import { UserFacingError } from '../errors.js';
-import { reply, type Reply, type ReplyPart } from '../domain/reply.js';
+import { reply, type Attachment, type Reply, type ReplyPart } from '../domain/reply.js';
 import type { ServiceTask, SwarmNetwork, SwarmNode } from '../ports.js';
 import type { ArgsFor } from '../commands/registry.js';
 import { naturalCompare } from '../domain/natural-sort.js';
 import { code } from '../render/escape.js';
+import { CELL, heatmapPng, type CellKind } from '../render/heatmap.js';
 import { findOverlay } from './overlay.js';
 import type { ChangeAction, ChangeContext } from './types.js';
 
 export const PROBE_LABEL = 'swarm-ops.probe';
-/** longer than a check may run (start and report limits together), so a crashed run frees the cluster */
-const PROBE_LOCK_SECONDS = 300;
+/** up to this many nodes the matrix is text in the message; beyond, a PNG heatmap */
+export const TEXT_MATRIX_MAX_NODES = 12;
 
 export interface ProbeTiming {
   /** how long the tasks may take to start */
   startMs: number;
-  /** how long every task may take to report */
+  /** how long each task waits to see every other task in `tasks.<probe>` DNS before it pings */
+  seeMs: number;
+  /** how long each task keeps pinging a target that does not answer */
+  pingMs: number;
+  /** how long every running task may take to report, once they all started */
   reportMs: number;
   pollMs: number;
 }
 
-const DEFAULT_TIMING: ProbeTiming = { startMs: 40_000, reportMs: 40_000, pollMs: 1000 };
+/**
+ * Bounds that grow with the swarm: the last task may start up to `startMs`
+ * after the first, and the first must still be waiting for it then. A
+ * working overlay finishes far sooner: these are only where the check gives up.
+ */
+export function probeTiming(nodes: number): ProbeTiming {
+  const startMs = (30 + nodes) * 1000;
+  const seeMs = startMs + 15_000;
+  const pingMs = 8000;
+  return { startMs, seeMs, pingMs, reportMs: seeMs + pingMs + 10_000, pollMs: 1000 };
+}
+
+/** longer than a check may run, so that a crashed run frees the cluster */
+const lockSeconds = (t: ProbeTiming) => Math.max(300, Math.ceil((t.startMs + t.reportMs) / 1000) + 60);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const seconds = (ms: number) => Math.max(1, Math.ceil(ms / 1000));
 
 /**
- * What each probe task runs (busybox or alpine sh): wait until DNS lists a
- * task on every node (`tasks.<service>`), ping each, print one line per
- * target, then stay up so the others can still reach it.
+ * What each probe task runs (busybox or alpine sh). It waits, up to
+ * PROBE_SEE_S seconds, until it has seen PROBE_EXPECT tasks in
+ * `tasks.<service>`, and says how many it saw; then it pings every one in
+ * parallel, each until it answers or PROBE_PING_S seconds passed (a peer
+ * that started last may learn about us a moment after we learnt about it);
+ * then it stays up so that the others can still reach it.
+ *
+ * Docker's DNS answers over UDP with at most 512 bytes: with our service
+ * name that is about 10 addresses, a random few of them each time (measured
+ * on the lab: 9 of 12, never more, however long a task waited). So the
+ * addresses of every answer are added up until all are there.
  */
 export const PROBE_SCRIPT = [
-  'i=0; ips=""',
-  'while [ $i -lt 40 ]; do',
-  '  ips=$(nslookup "tasks.$PROBE_SERVICE" 2>/dev/null | awk \'/^Name:/{f=1} f&&/^Address/{for(k=2;k<=NF;k++) if($k~/^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$/) print $k}\' | sort -u)',
-  '  [ "$(echo "$ips" | grep -c .)" -ge "$PROBE_EXPECT" ] && break',
-  '  i=$((i+1)); sleep 0.5',
+  't0=$(date +%s); ips=""; n=0',
+  'while :; do',
+  '  ips=$( (echo "$ips"; nslookup "tasks.$PROBE_SERVICE" 2>/dev/null | awk \'/^Name:/{f=1} f&&/^Address/{for(k=2;k<=NF;k++) if($k~/^[0-9]+[.][0-9]+[.][0-9]+[.][0-9]+$/) print $k}\') | grep . | sort -u)',
+  '  n=$(echo "$ips" | grep -c .)',
+  '  [ "$n" -ge "$PROBE_EXPECT" ] && break',
+  '  [ $(( $(date +%s) - t0 )) -ge "$PROBE_SEE_S" ] && break',
+  '  sleep 0.5',
   'done',
+  'echo "PROBE-SEEN $PROBE_NODE $n $PROBE_EXPECT $(( $(date +%s) - t0 ))"',
   'for ip in $ips; do',
-  '  if ping -c 2 -W 2 "$ip" >/dev/null 2>&1; then r=ok; else r=fail; fi',
-  '  echo "PROBE $PROBE_NODE $ip $r"',
+  '  ( end=$(( $(date +%s) + PROBE_PING_S )); r=fail',
+  '    while :; do',
+  '      if ping -c 1 -W 1 "$ip" >/dev/null 2>&1; then r=ok; break; fi',
+  '      [ "$(date +%s)" -ge "$end" ] && break',
+  '    done',
+  '    echo "PROBE $PROBE_NODE $ip $r" ) &',
   'done',
-  'echo "PROBE-DONE $PROBE_NODE $(echo "$ips" | grep -c .)"',
-  'sleep 120',
+  'wait',
+  'echo "PROBE-DONE $PROBE_NODE $n $PROBE_EXPECT $(( $(date +%s) - t0 ))"',
+  'exec sleep 900',
 ].join('\n');
 
-export interface Reachability {
-  nodes: string[];
-  /** matrix[from][to]: true reachable, false not, undefined not measured */
-  matrix: Record<string, Record<string, boolean | undefined>>;
-  failed: Array<[from: string, to: string]>;
-  missing: string[];
+/** One pair, from the pinging node to the pinged one. Only `fail` is a failure; the rest say why nothing was measured. */
+export type PairResult = 'ok' | 'fail' | 'not-in-dns' | 'no-report' | 'not-started';
+
+/** What one node's probe task did. */
+export interface TaskView {
+  /** its task ran (it printed something, or Docker says it is running) */
+  started: boolean;
+  /** why it did not: the task's state and error, or that none was scheduled */
+  notStartedWhy?: string;
+  /** how many tasks it saw in DNS, of how many, after how long */
+  seen?: number;
+  expected?: number;
+  waitedS?: number;
+  /** it printed its last line */
+  done: boolean;
 }
 
-/** Turns the probes' log lines into the N×N matrix. Pure, so it is tested on its own. */
-export function buildMatrix(logs: string, tasks: ServiceTask[], hostnameOf: (nodeId: string) => string): Reachability {
+export interface Reachability {
+  /** the nodes probed, natural order */
+  nodes: string[];
+  /** pair[from][to] for from ≠ to */
+  pair: Record<string, Record<string, PairResult>>;
+  tasks: Record<string, TaskView>;
+  failed: Array<[from: string, to: string]>;
+  /** pairs measured with an answer */
+  ok: number;
+  /** pairs not measured */
+  unmeasured: number;
+}
+
+const TERMINAL = new Set(['complete', 'failed', 'rejected', 'shutdown', 'orphaned', 'remove']);
+
+/**
+ * Turns the probes' log lines and tasks into the N×N matrix: every pair
+ * either answered, failed, or says why it was not measured. Pure, so it is
+ * tested on its own.
+ */
+export function buildMatrix(nodes: string[], logs: string, tasks: ServiceTask[], hostnameOf: (nodeId: string) => string): Reachability {
+  const sorted = [...nodes].sort(naturalCompare);
   const ipToNode = new Map<string, string>();
   for (const t of tasks) for (const a of t.addresses) ipToNode.set(a, hostnameOf(t.nodeId));
-  const nodes = [...new Set(tasks.map((t) => hostnameOf(t.nodeId)))].sort(naturalCompare);
-  const matrix: Reachability['matrix'] = Object.fromEntries(nodes.map((n) => [n, {}]));
-  const reported = new Set<string>();
+  const printed = new Set<string>();
+  const views: Record<string, TaskView> = Object.fromEntries(sorted.map((n) => [n, { started: false, done: false }]));
+  const results = new Map<string, boolean>();
   for (const line of logs.split('\n')) {
-    const done = /PROBE-DONE (\S+)/.exec(line);
-    if (done) reported.add(done[1]!);
-    const m = /PROBE (\S+) (\S+) (ok|fail)\b/.exec(line);
+    const m = /PROBE(-SEEN|-DONE)? (\S+) (\S+)(?: (\S+))?(?: (\d+))?/.exec(line);
     if (!m) continue;
-    const [, from, ip, result] = m;
-    const to = ipToNode.get(ip!);
-    if (!to || !matrix[from!] || to === from) continue;
-    matrix[from!]![to] = (matrix[from!]![to] ?? true) && result === 'ok';
+    const [, kind, node, a, b, c] = m;
+    const view = views[node!];
+    if (!view) continue;
+    printed.add(node!);
+    if (kind) {
+      // PROBE-SEEN says what the task saw before it pinged; PROBE-DONE repeats it (older probes printed only that)
+      if (kind === '-SEEN' || view.seen === undefined) {
+        view.seen = Number(a);
+        if (b !== undefined) view.expected = Number(b);
+        if (c !== undefined) view.waitedS = Number(c);
+      }
+      if (kind === '-DONE') view.done = true;
+      continue;
+    }
+    const to = ipToNode.get(a!);
+    if (!to || to === node || (b !== 'ok' && b !== 'fail')) continue;
+    const key = `${node}\u0000${to}`;
+    results.set(key, (results.get(key) ?? true) && b === 'ok');
   }
+  for (const n of sorted) {
+    const own = tasks.filter((t) => hostnameOf(t.nodeId) === n);
+    const view = views[n]!;
+    view.started = printed.has(n) || own.some((t) => t.state === 'running');
+    if (!view.started) {
+      const last = own.find((t) => TERMINAL.has(t.state)) ?? own[0];
+      view.notStartedWhy = last ? `${last.state}${last.error ? `: ${last.error}` : ''}` : 'no task was scheduled there';
+    }
+  }
+  const pair: Reachability['pair'] = {};
   const failed: Array<[string, string]> = [];
-  for (const from of nodes) for (const to of nodes) if (from !== to && matrix[from]![to] === false) failed.push([from, to]);
-  return { nodes, matrix, failed, missing: nodes.filter((n) => !reported.has(n)) };
+  let ok = 0;
+  let unmeasured = 0;
+  for (const from of sorted) {
+    pair[from] = {};
+    for (const to of sorted) {
+      if (from === to) continue;
+      const r = results.get(`${from}\u0000${to}`);
+      const cell: PairResult =
+        r !== undefined ? (r ? 'ok' : 'fail') : !views[from]!.started || !views[to]!.started ? 'not-started' : views[from]!.done ? 'not-in-dns' : 'no-report';
+      pair[from]![to] = cell;
+      if (cell === 'ok') ok++;
+      else if (cell === 'fail') failed.push([from, to]);
+      else unmeasured++;
+    }
+  }
+  return { nodes: sorted, pair, tasks: views, failed, ok, unmeasured };
 }
+
+const SYMBOL: Record<PairResult, string> = { ok: 'ok', fail: 'FAIL', 'not-in-dns': 'dns', 'no-report': 'late', 'not-started': 'none' };
+export const MATRIX_LEGEND =
+  'ok: answered ping · FAIL: no answer · not measured: dns (the row never saw that node in `tasks.<probe>` DNS), late (the row did not report in time), none (a probe task never started on the row\'s or the column\'s node) · ·: itself';
 
 export function renderMatrix(r: Reachability): { columns: string[]; rows: string[][] } {
   const columns = ['FROM \\ TO', ...r.nodes];
-  const rows = r.nodes.map((from) => [from, ...r.nodes.map((to) => (from === to ? '·' : r.matrix[from]![to] === undefined ? '?' : r.matrix[from]![to] ? 'ok' : 'FAIL'))]);
+  const rows = r.nodes.map((from) => [from, ...r.nodes.map((to) => (from === to ? '·' : SYMBOL[r.pair[from]![to]!]))]);
   return { columns, rows };
+}
+
+const HEAT: Record<PairResult, CellKind> = { ok: CELL.ok, fail: CELL.fail, 'not-in-dns': CELL.notInDns, 'no-report': CELL.noReport, 'not-started': CELL.notStarted };
+
+export function heatmapOf(r: Reachability, title: string): Buffer {
+  return heatmapPng({ title, labels: r.nodes, cell: (i, j) => (i === j ? CELL.self : HEAT[r.pair[r.nodes[i]!]![r.nodes[j]!]!]) });
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+/** The nodes the failed pairs involve, most first: often one node is in all of them. */
+function involved(r: Reachability): Array<{ node: string; out: number; in: number }> {
+  const by = new Map<string, { node: string; out: number; in: number }>();
+  const get = (node: string) => by.get(node) ?? by.set(node, { node, out: 0, in: 0 }).get(node)!;
+  for (const [from, to] of r.failed) {
+    get(from).out++;
+    get(to).in++;
+  }
+  return [...by.values()].sort((a, b) => b.out + b.in - (a.out + a.in) || naturalCompare(a.node, b.node));
+}
+
+/** Why pairs were not measured, one line per node and reason. */
+function unmeasuredWhy(r: Reachability): string[] {
+  const lines: string[] = [];
+  const pairsOf = (n: number) => 2 * (n - 1);
+  for (const n of r.nodes) {
+    const v = r.tasks[n]!;
+    if (!v.started) lines.push(`${n}: its probe task never started (${v.notStartedWhy}); its ${plural(pairsOf(r.nodes.length), 'pair')} (both ways) were not measured`);
+  }
+  for (const from of r.nodes) {
+    const v = r.tasks[from]!;
+    if (!v.started) continue;
+    const row = r.nodes.filter((to) => to !== from && r.tasks[to]!.started);
+    const late = row.filter((to) => r.pair[from]![to] === 'no-report');
+    const dns = row.filter((to) => r.pair[from]![to] === 'not-in-dns');
+    const saw = v.seen !== undefined ? `saw ${v.seen} of ${v.expected ?? r.nodes.length} in DNS` : 'had not said what it saw in DNS';
+    if (late.length) lines.push(`${from} did not report in time (${saw}): ${plural(late.length, 'pair')} from it not measured`);
+    if (dns.length) lines.push(`${from} never saw ${dns.join(', ')} in \`tasks.<probe>\` DNS (${saw}${v.waitedS !== undefined ? ` after ${v.waitedS} s` : ''})`);
+  }
+  return lines;
+}
+
+/** Each task's view of DNS ("saw 11 of 12"): everyone saw everyone, or who did not. */
+function dnsParts(r: Reachability): ReplyPart[] {
+  const started = r.nodes.filter((n) => r.tasks[n]!.started);
+  // a task that said nothing is named under "Not measured" already
+  const reported = started.filter((n) => r.tasks[n]!.seen !== undefined);
+  const expected = (n: string) => r.tasks[n]!.expected ?? r.nodes.length;
+  const partial = reported.filter((n) => r.tasks[n]!.seen! < expected(n));
+  if (!partial.length) {
+    if (!reported.length) return [];
+    const waits = reported.map((n) => r.tasks[n]!.waitedS).filter((w): w is number => w !== undefined);
+    const who = reported.length === started.length ? 'every task' : `every task that reported (${reported.length} of ${started.length})`;
+    return [{ kind: 'context', text: `DNS: ${who} saw all ${Math.max(...reported.map(expected))} tasks in \`tasks.<probe>\`${waits.length ? ` (the slowest after ${Math.max(...waits)} s)` : ''} before it pinged.` }];
+  }
+  return [
+    {
+      kind: 'list',
+      title: 'Tasks that did not see every other task in DNS',
+      tone: 'warn',
+      items: partial.map((n) => {
+        const v = r.tasks[n]!;
+        return `${n} saw ${v.seen} of ${expected(n)}${v.waitedS !== undefined ? ` (gave up after ${v.waitedS} s)` : ''}`;
+      }),
+    },
+  ];
 }
 
 interface CheckPlan {
@@ -86,7 +256,7 @@ interface CheckPlan {
   name: string;
 }
 
-export const overlayCheck = (timing: ProbeTiming = DEFAULT_TIMING): ChangeAction<ArgsFor<'overlay check'>, CheckPlan> => ({
+export const overlayCheck = (timing: Partial<ProbeTiming> = {}): ChangeAction<ArgsFor<'overlay check'>, CheckPlan> => ({
   async plan(ctx, args) {
     const nodes = await ctx.swarm.nodes.list();
     const net = await findOverlay(ctx.swarm, args.name);
@@ -101,7 +271,7 @@ export const overlayCheck = (timing: ProbeTiming = DEFAULT_TIMING): ChangeAction
           kind: 'text',
           text:
             `Runs ${code(name)} (${code(ctx.policy.probeImage)}) as a global service on ${code(net.name)}; ` +
-            'every task resolves the others and pings them; the results are collected and the service removed.',
+            'every task waits until it sees the others in DNS, pings them; the results are collected and the service removed.',
         },
         ...(skipped.length ? [{ kind: 'context' as const, text: `Skipped (not ready or not active): ${skipped.map((n) => n.hostname).join(', ')}` }] : []),
       ],
@@ -110,111 +280,154 @@ export const overlayCheck = (timing: ProbeTiming = DEFAULT_TIMING): ChangeAction
   },
 
   async apply(ctx, _args, plan) {
+    const t: ProbeTiming = { ...probeTiming(plan.data.eligible.length), ...timing };
     // containers on every node: one check per cluster at a time
     const lock = `probe#${ctx.cluster}`;
-    if (!(await ctx.claims.claim(lock, ctx.requestId, { ttlSeconds: PROBE_LOCK_SECONDS, note: `<@${ctx.user}> (request \`${ctx.requestId}\`)` }))) {
+    const ttl = lockSeconds(t);
+    if (!(await ctx.claims.claim(lock, ctx.requestId, { ttlSeconds: ttl, note: `<@${ctx.user}> (request \`${ctx.requestId}\`)` }))) {
       const holder = await ctx.claims.holder(lock);
       throw new UserFacingError(
         'CONFLICT',
         `An overlay check is already running on ${code(ctx.cluster)}${holder?.note ? `, started by ${holder.note}` : ''}. ` +
-          `Try again when it has finished (within ${PROBE_LOCK_SECONDS / 60} minutes); nothing was started.`,
+          `Try again when it has finished (within ${Math.ceil(ttl / 60)} minutes); nothing was started.`,
       );
     }
     try {
-      return await probe(ctx, plan.data, timing);
+      return await probe(ctx, plan.data, t);
     } finally {
       await ctx.claims.release(lock, ctx.requestId);
     }
   },
 });
 
-/** Runs the probe service, collects the matrix, and always removes the service. */
-async function probe(ctx: ChangeContext, data: CheckPlan, timing: ProbeTiming): Promise<Reply> {
-    const { net, nodes, eligible, skipped, name } = data;
-    const byId = new Map<string, SwarmNode>(nodes.map((n) => [n.id, n]));
-    // a probe left behind by a run that died is removed before we start another
-    for (const old of await ctx.swarm.probe.labelled(PROBE_LABEL)) {
-      if (ctx.clock.now().getTime() - old.createdAt.getTime() > 10 * 60_000) await ctx.swarm.probe.remove(old.id);
-    }
-
-    const started = Date.now();
-    let serviceId: string | undefined;
-    let tasks: ServiceTask[] = [];
-    let logs = '';
-    let cleanupProblem: string | undefined;
-    try {
-      serviceId = await ctx.swarm.probe.create({
-        name,
-        image: ctx.policy.probeImage,
-        networkId: net.id,
-        command: ['sh', '-c', PROBE_SCRIPT],
-        env: ['PROBE_NODE={{.Node.Hostname}}', `PROBE_SERVICE=${name}`, `PROBE_EXPECT=${eligible.length}`],
-        labels: { [PROBE_LABEL]: net.name, 'swarm-ops.request': ctx.requestId },
-      });
-      // wait for a running task on each eligible node (or for tasks that failed to start)
-      const startBy = Date.now() + timing.startMs;
-      for (;;) {
-        tasks = await ctx.swarm.probe.tasks(serviceId);
-        const running = tasks.filter((t) => t.state === 'running');
-        const dead = tasks.filter((t) => ['failed', 'rejected', 'shutdown', 'complete'].includes(t.state));
-        if (running.length + dead.length >= eligible.length || Date.now() > startBy) break;
-        await sleep(timing.pollMs);
-      }
-      const running = tasks.filter((t) => t.state === 'running');
-      const reportBy = Date.now() + timing.reportMs;
-      for (;;) {
-        logs = await ctx.swarm.probe.logs(serviceId);
-        const done = (logs.match(/PROBE-DONE /g) ?? []).length;
-        if (done >= running.length || Date.now() > reportBy) break;
-        await sleep(timing.pollMs);
-      }
-    } finally {
-      // the probe never outlives the check, also when it failed or timed out (found by name if its id never came back)
-      try {
-        const ids = serviceId ? [serviceId] : (await ctx.swarm.probe.labelled(PROBE_LABEL)).filter((s) => s.name === name).map((s) => s.id);
-        for (const id of ids) await ctx.swarm.probe.remove(id);
-      } catch (err) {
-        cleanupProblem = `The probe service \`${name}\` could not be removed (${err instanceof Error ? err.message : String(err)}); remove it with \`docker service rm ${name}\`.`;
-      }
-    }
-
-    const hostnameOf = (id: string) => byId.get(id)?.hostname ?? id.slice(0, 12);
-    const runningTasks = tasks.filter((t) => t.state === 'running' || t.addresses.length);
-    const result = buildMatrix(logs, runningTasks, hostnameOf);
-    const notStarted = tasks.filter((t) => t.state !== 'running' && !runningTasks.includes(t));
-    const pairs = result.nodes.length * (result.nodes.length - 1);
-    const okPairs = pairs - result.failed.length - countUnknown(result);
-    const passed = result.nodes.length > 0 && result.failed.length === 0 && countUnknown(result) === 0 && notStarted.length === 0;
-    const parts: ReplyPart[] = [
-      {
-        kind: 'text',
-        text: passed
-          ? `Every node reached every other node over \`${net.name}\` (${pairs} pair${pairs === 1 ? '' : 's'}).`
-          : `*Not every node can reach every other over \`${net.name}\`*: ${okPairs} of ${pairs} pairs answered.` +
-            (net.encrypted ? ' This overlay is encrypted: IPsec (ESP) between the hosts must work, e.g. IP protocol 50 open and the kernel able to do it.' : ''),
-      },
-      { kind: 'table', noun: 'nodes', ...renderMatrix(result) },
-      { kind: 'context', text: 'ok: answered ping · FAIL: no answer · ?: not measured (the task did not report, or did not find that node in `tasks.<probe>` DNS) · ·: itself' },
-    ];
-    if (result.failed.length)
-      parts.push({ kind: 'list', title: `Failed pairs (${result.failed.length})`, tone: 'error', items: result.failed.map(([a, b]) => `${a} → ${b}`) });
-    if (notStarted.length)
-      parts.push({
-        kind: 'list',
-        title: 'Probe tasks that did not run',
-        tone: 'error',
-        items: notStarted.map((t) => `${hostnameOf(t.nodeId)}: ${t.state}${t.error ? ` (${t.error})` : ''}`),
-      });
-    if (result.missing.length) parts.push({ kind: 'list', title: 'Nodes that did not report in time', tone: 'warn', items: result.missing });
-    if (skipped.length)
-      parts.push({ kind: 'context', text: `Not probed (not ready or not active): ${skipped.map((n) => `${n.hostname} (${n.state}, ${n.availability})`).join(', ')}` });
-    if (cleanupProblem) parts.push({ kind: 'list', title: 'Clean-up', tone: 'warn', items: [cleanupProblem] });
-    else parts.push({ kind: 'context', text: `Probe \`${name}\` (${ctx.policy.probeImage}) ran ${((Date.now() - started) / 1000).toFixed(1)} s and has been removed.` });
-    return reply(`Overlay check ${net.name}: ${passed ? 'passed' : 'FAILED'}`, passed ? 'ok' : 'error', parts);
+interface Collected {
+  tasks: ServiceTask[];
+  logs: string;
 }
 
-function countUnknown(r: Reachability): number {
-  let n = 0;
-  for (const from of r.nodes) for (const to of r.nodes) if (from !== to && r.matrix[from]![to] === undefined) n++;
-  return n;
+/** Starts the probe and collects what its tasks print: until each has reported, or the bounds run out. */
+async function collect(ctx: ChangeContext, serviceId: string, data: CheckPlan, t: ProbeTiming, hostnameOf: (id: string) => string): Promise<Collected> {
+  const total = data.eligible.length;
+  let tasks: ServiceTask[] = [];
+  let logs = '';
+  const startBy = Date.now() + t.startMs;
+  for (;;) {
+    tasks = await ctx.swarm.probe.tasks(serviceId);
+    const running = tasks.filter((x) => x.state === 'running').length;
+    const dead = tasks.filter((x) => TERMINAL.has(x.state)).length;
+    if (running + dead >= total || Date.now() > startBy) break;
+    ctx.progress(`Probe running on ${running} of ${total} nodes…`);
+    await sleep(t.pollMs);
+  }
+  const reportBy = Date.now() + t.reportMs;
+  for (;;) {
+    logs = await ctx.swarm.probe.logs(serviceId);
+    const done = new Set([...logs.matchAll(/PROBE-DONE (\S+)/g)].map((m) => m[1]!));
+    const waiting = tasks.filter((x) => x.state === 'running' && !done.has(hostnameOf(x.nodeId)));
+    if (!waiting.length || Date.now() > reportBy) break;
+    ctx.progress(`${done.size} of ${total} probe tasks reported…`);
+    await sleep(t.pollMs);
+    // a task that starts late still counts
+    tasks = await ctx.swarm.probe.tasks(serviceId);
+  }
+  return { tasks, logs };
+}
+
+/** Runs the probe service, collects the matrix, and always removes the service. */
+async function probe(ctx: ChangeContext, data: CheckPlan, t: ProbeTiming): Promise<Reply> {
+  const { net, nodes, eligible, skipped, name } = data;
+  const byId = new Map<string, SwarmNode>(nodes.map((n) => [n.id, n]));
+  const hostnameOf = (id: string) => byId.get(id)?.hostname ?? id.slice(0, 12);
+  // a probe left behind by a run that died is removed before we start another
+  for (const old of await ctx.swarm.probe.labelled(PROBE_LABEL)) {
+    if (ctx.clock.now().getTime() - old.createdAt.getTime() > lockSeconds(t) * 1000) await ctx.swarm.probe.remove(old.id);
+  }
+
+  const started = Date.now();
+  let serviceId: string | undefined;
+  let collected: Collected = { tasks: [], logs: '' };
+  let cleanupProblem: string | undefined;
+  try {
+    serviceId = await ctx.swarm.probe.create({
+      name,
+      image: ctx.policy.probeImage,
+      networkId: net.id,
+      command: ['sh', '-c', PROBE_SCRIPT],
+      env: [
+        'PROBE_NODE={{.Node.Hostname}}',
+        `PROBE_SERVICE=${name}`,
+        `PROBE_EXPECT=${eligible.length}`,
+        `PROBE_SEE_S=${seconds(t.seeMs)}`,
+        `PROBE_PING_S=${seconds(t.pingMs)}`,
+      ],
+      labels: { [PROBE_LABEL]: net.name, 'swarm-ops.request': ctx.requestId },
+    });
+    collected = await collect(ctx, serviceId, data, t, hostnameOf);
+  } finally {
+    // the probe never outlives the check, also when it failed or timed out (found by name if its id never came back)
+    try {
+      const ids = serviceId ? [serviceId] : (await ctx.swarm.probe.labelled(PROBE_LABEL)).filter((s) => s.name === name).map((s) => s.id);
+      for (const id of ids) await ctx.swarm.probe.remove(id);
+    } catch (err) {
+      cleanupProblem = `The probe service \`${name}\` could not be removed (${err instanceof Error ? err.message : String(err)}); remove it with \`docker service rm ${name}\`.`;
+    }
+  }
+
+  const result = buildMatrix(
+    eligible.map((n) => n.hostname),
+    collected.logs,
+    collected.tasks,
+    hostnameOf,
+  );
+  const ranS = ((Date.now() - started) / 1000).toFixed(1);
+  const footer: ReplyPart[] = [];
+  if (skipped.length)
+    footer.push({ kind: 'context', text: `Not probed (not ready or not active): ${skipped.map((n) => `${n.hostname} (${n.state}, ${n.availability})`).join(', ')}` });
+  if (cleanupProblem) footer.push({ kind: 'list', title: 'Clean-up', tone: 'warn', items: [cleanupProblem] });
+  else footer.push({ kind: 'context', text: `Probe \`${name}\` (${ctx.policy.probeImage}) ran ${ranS} s and has been removed.` });
+  return checkReply(net, result, footer);
+}
+
+/** The answer: verdict, matrix (text, or a picture above TEXT_MATRIX_MAX_NODES), failed pairs and the nodes they involve, and why any pair was not measured. */
+export function checkReply(net: SwarmNetwork, r: Reachability, footer: ReplyPart[] = []): Reply {
+  const pairs = r.nodes.length * (r.nodes.length - 1);
+  const passed = r.nodes.length > 0 && r.ok === pairs;
+  const verdict = passed ? 'passed' : r.failed.length ? 'FAILED' : 'INCOMPLETE';
+  const parts: ReplyPart[] = [
+    {
+      kind: 'text',
+      text: passed
+        ? `Every node reached every other node over \`${net.name}\` (${plural(pairs, 'pair')}).`
+        : `*Not every node can reach every other over \`${net.name}\`*: ${r.ok} of ${plural(pairs, 'pair')} answered` +
+          `${r.failed.length ? `, ${r.failed.length} failed` : ''}${r.unmeasured ? `, ${r.unmeasured} not measured` : ''}.` +
+          (net.encrypted && r.failed.length ? ' This overlay is encrypted: IPsec (ESP) between the hosts must work, e.g. IP protocol 50 open and the kernel able to do it.' : ''),
+    },
+  ];
+  const attachments: Attachment[] = [];
+  if (r.nodes.length <= TEXT_MATRIX_MAX_NODES) {
+    parts.push({ kind: 'table', noun: 'nodes', ...renderMatrix(r) }, { kind: 'context', text: MATRIX_LEGEND });
+  } else {
+    const filename = `overlay-check-${net.name}.png`;
+    attachments.push({ filename, title: `Overlay check ${net.name}: ${r.ok} of ${pairs} pairs answered`, bytes: heatmapOf(r, `overlay ${net.name}: ${r.ok} of ${pairs} ok (row pings column)`) });
+    parts.push({ kind: 'context', text: `The ${r.nodes.length}×${r.nodes.length} matrix is in the picture \`${filename}\` (each row pings each column).` });
+  }
+  if (r.failed.length) {
+    const who = involved(r);
+    const [top, ...rest] = who;
+    const culprit = rest.length > 0 && top!.out + top!.in === r.failed.length;
+    if (culprit) parts.push({ kind: 'text', text: `Every failed pair involves \`${top!.node}\`: look at its data path (UDP 4789 between the hosts).` });
+    const line = (w: (typeof who)[number]) => `${w.node}: ${plural(w.out + w.in, 'failed pair')} (${w.out} from it, ${w.in} to it)`;
+    parts.push({
+      kind: 'list',
+      title: `Nodes involved (${who.length})`,
+      tone: 'error',
+      // one node in every failed pair: the others are named once, as its partners
+      items: culprit ? [line(top!), `with it only: ${rest.map((w) => w.node).join(', ')}`] : who.map(line),
+    });
+    parts.push({ kind: 'list', title: `Failed pairs (${r.failed.length})`, tone: 'error', items: r.failed.map(([a, b]) => `${a} → ${b}`) });
+  }
+  const why = unmeasuredWhy(r);
+  if (why.length) parts.push({ kind: 'list', title: `Not measured (${r.unmeasured} pair${r.unmeasured === 1 ? '' : 's'})`, tone: 'warn', items: why });
+  parts.push(...dnsParts(r), ...footer);
+  return { ...reply(`Overlay check ${net.name}: ${verdict}`, passed ? 'ok' : 'error', parts), ...(attachments.length ? { attachments } : {}) };
 }

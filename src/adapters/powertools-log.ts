@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import type { Logger as BoltLogger } from '@slack/bolt';
-import { LogLevel } from '@slack/bolt';
+// types only: importing Bolt's values would put all of Bolt into every bundle that logs (the slack function's too)
+import type { Logger as BoltLogger, LogLevel } from '@slack/bolt';
 import { redactSecrets } from '../errors.js';
 import type { Log, LogFields } from '../log.js';
 
@@ -29,16 +29,16 @@ export function powertoolsLog(fn: string, logger = new Logger({ serviceName: 'sw
 
 /** Bolt's own lines go through the same JSON logger: no plain text between the JSON. */
 export function boltLogger(log: Log): BoltLogger {
-  let level = LogLevel.WARN;
+  let level = 'warn' as LogLevel;
   let name = 'bolt';
   const line = (emit: (m: string, f?: LogFields) => void) => (...msg: unknown[]) => emit(`${name}: ${msg.map((m) => (m instanceof Error ? m.message : typeof m === 'string' ? m : JSON.stringify(m))).join(' ')}`);
-  const rank = { [LogLevel.DEBUG]: 0, [LogLevel.INFO]: 1, [LogLevel.WARN]: 2, [LogLevel.ERROR]: 3 } as const;
-  const when = (l: LogLevel, emit: (m: string, f?: LogFields) => void) => (...msg: unknown[]) => (rank[l] >= rank[level] ? line(emit)(...msg) : undefined);
+  const rank: Record<`${LogLevel}`, number> = { debug: 0, info: 1, warn: 2, error: 3 };
+  const when = (l: `${LogLevel}`, emit: (m: string, f?: LogFields) => void) => (...msg: unknown[]) => (rank[l] >= rank[level] ? line(emit)(...msg) : undefined);
   return {
-    debug: when(LogLevel.DEBUG, log.info),
-    info: when(LogLevel.INFO, log.info),
-    warn: when(LogLevel.WARN, log.warn),
-    error: when(LogLevel.ERROR, log.error),
+    debug: when('debug', log.info),
+    info: when('info', log.info),
+    warn: when('warn', log.warn),
+    error: when('error', log.error),
     setLevel: (l) => void (level = l),
     getLevel: () => level,
     setName: (n) => void (name = n),

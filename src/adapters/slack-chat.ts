@@ -1,5 +1,5 @@
 import { WebClient } from '@slack/web-api';
-import type { Reply } from '../domain/reply.js';
+import type { Attachment, Reply } from '../domain/reply.js';
 import type { ChatPort } from '../ports.js';
 import { renderBlockKit } from '../render/block-kit.js';
 
@@ -69,6 +69,12 @@ export class SlackChat implements ChatPort {
   async update(channel: string, ts: string, reply: Reply): Promise<void> {
     const message = renderBlockKit(reply);
     await this.web.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+  }
+
+  /** files.uploadV2 (scope files:write): the Web API client asks for an upload URL, sends the bytes, then shares the file in the channel. */
+  async upload(channel: string, file: Attachment, opts: { threadTs?: string } = {}): Promise<void> {
+    const common = { file: Buffer.from(file.bytes), filename: file.filename, title: file.title };
+    await this.web.filesUploadV2(opts.threadTs ? { ...common, channel_id: channel, thread_ts: opts.threadTs } : { ...common, channel_id: channel });
   }
 
   /**

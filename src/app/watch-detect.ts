@@ -13,7 +13,7 @@ import { quorumLostStatus } from '../actions/status.js';
 import { assessQuorum, explainQuorum } from '../domain/quorum.js';
 import type { ReplyPart } from '../domain/reply.js';
 import { code } from '../render/escape.js';
-import type { IncidentKind, InfoProbe, NodeRole, SwarmNode, WatchClusterState } from '../ports.js';
+import type { IncidentKind, InfoProbe, SwarmNode, WatchClusterState, WatchIncident } from '../ports.js';
 
 export const MINUTE_MS = 60_000;
 export const DAY_MS = 86_400_000;
@@ -38,14 +38,11 @@ export interface Observation {
   certs?: Array<{ subject: string; name: string; expiresAt: Date }>;
 }
 
-/** A condition seen now. */
-export interface Finding {
-  kind: IncidentKind;
-  subject: string;
-  name: string;
-  role?: NodeRole;
-  /** what a change of is worth a reply in the thread; stable while nothing that matters changes */
-  detail: string;
+/**
+ * A condition seen now: what its incident is keyed by and named (`detail`: a
+ * change of it is worth a reply in the thread, so it holds only what matters).
+ */
+export interface Finding extends Pick<WatchIncident, 'kind' | 'subject' | 'name' | 'role' | 'detail'> {
   /** what is wrong, for the message (markup: *bold*, `code`) */
   text: string;
   /** the Raft arithmetic, where it matters */
@@ -141,12 +138,7 @@ export function detect(obs: Observation, prev: WatchClusterState | undefined, o:
   for (const m of managers) {
     if (reachable(m) || lockedIds.has(m.id)) continue;
     findings.push({
-      kind: 'manager-unreachable',
-      subject: m.id,
-      name: m.hostname,
-      role: 'manager',
-      detail: '',
-      text: `Manager ${code(m.hostname)} (${m.manager?.addr || m.addr}) is ${m.manager?.reachability ?? 'unknown'} to the other managers (node state ${code(m.state)}). It still counts in N until it is demoted and removed.`,
+      ...aboutNode('manager-unreachable', m, `Manager ${code(m.hostname)} (${m.manager?.addr || m.addr}) is ${m.manager?.reachability ?? 'unknown'} to the other managers (node state ${code(m.state)}). It still counts in N until it is demoted and removed.`),
       arithmetic: explainQuorum(q),
     });
   }
@@ -155,24 +147,14 @@ export function detect(obs: Observation, prev: WatchClusterState | undefined, o:
     if (n.state === 'ready' || (n.role === 'manager' && !reachable(n))) continue;
     if (n.state === 'unknown' && settling) continue;
     findings.push({
-      kind: 'node-down',
-      subject: n.id,
-      name: n.hostname,
-      role: n.role,
-      detail: '',
-      text: `${n.role === 'manager' ? 'Manager' : 'Worker'} ${code(n.hostname)} (${n.addr || 'no address'}) is ${code(n.state)}: the swarm moves its tasks elsewhere.`,
+      ...aboutNode('node-down', n, `${n.role === 'manager' ? 'Manager' : 'Worker'} ${code(n.hostname)} (${n.addr || 'no address'}) is ${code(n.state)}: the swarm moves its tasks elsewhere.`),
       drainable: n.role === 'worker' && n.availability === 'active',
     });
   }
   for (const n of nodes.filter((x) => x.availability === 'drain')) {
-    findings.push({
-      kind: 'node-drained',
-      subject: n.id,
-      name: n.hostname,
-      role: n.role,
-      detail: '',
-      text: `${code(n.hostname)} (${n.role}) is drained: it runs no tasks${n.role === 'manager' ? ' but still votes in Raft' : ''}. This is information, usually someone's maintenance.`,
-    });
+    findings.push(
+      aboutNode('node-drained', n, `${code(n.hostname)} (${n.role}) is drained: it runs no tasks${n.role === 'manager' ? ' but still votes in Raft' : ''}. This is information, usually someone's maintenance.`),
+    );
   }
 
   if (obs.rootRotationInProgress !== undefined) {
@@ -210,6 +192,9 @@ export function detect(obs: Observation, prev: WatchClusterState | undefined, o:
   }
   return out();
 }
+
+/** A node's condition: keyed by its ID (hostnames can repeat), named by its hostname. */
+const aboutNode = (kind: IncidentKind, n: SwarmNode, text: string): Finding => ({ kind, subject: n.id, name: n.hostname, role: n.role, detail: '', text });
 
 /**
  * Quorum lost as status tells it, from each manager's `/info`: which answer

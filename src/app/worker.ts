@@ -109,6 +109,8 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       // a result in the channel replaces the progress message, if there was one
       if (!(out.reply.visibility === 'in_channel' && (await progress.finish(out.reply)))) await respond(job.responseUrl, out.reply);
+      // a picture that goes with the answer (an overlay check's heatmap) follows it in the channel
+      for (const file of out.reply.attachments ?? []) await chat.upload(job.channel, file).catch((err) => log.warn('could not upload a file', { file: file.filename, error: describeError(err) }));
     } catch (err) {
       if (mutating) await audit(policy, { ...event, ...failureOutcome(err), durationMs: Date.now() - started });
       await respond(job.responseUrl, failureReply(err, logCtx));

@@ -4,6 +4,7 @@
  * the swarm lab's), rendered as plain text. No AWS or Slack account involved.
  */
 import { readFileSync } from 'node:fs';
+import { writeAttachment } from '../adapters/attachment-files.js';
 import { DockerSwarm } from '../adapters/docker-swarm.js';
 import { runCommand } from '../app/run-command.js';
 import { parsePolicy } from '../config/policy.js';
@@ -69,10 +70,12 @@ export async function runLocal(
         ? out.reply
         : reply(out.request.title, out.request.tone, [
             ...out.request.parts,
-            { kind: 'context', text: 'In Slack this request now waits for a second person to click Approve. The local runner stops here; nothing was changed.' },
+            { kind: 'context', text: 'In Slack this request now waits for a second person to click Approve. This one-shot runner stops here; nothing was changed. To see it through locally, type the command in the conversation (`npm start` with no command), then `:as approver` and Approve.' },
           ]);
   } catch (err) {
     result = isUserFacing(err) ? errorReply(err.message) : errorReply(`Unexpected error: ${redactSecrets(String(err))}`);
   }
-  return { output: renderPlainText(result), ok: result.tone !== 'error' };
+  // a picture that goes with the answer (an overlay check's heatmap on a big swarm) is written to a file
+  const files = (result.attachments ?? []).map((f) => `${f.title}: written to ${writeAttachment(f)}\n`);
+  return { output: renderPlainText(result) + files.join(''), ok: result.tone !== 'error' };
 }

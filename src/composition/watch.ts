@@ -6,7 +6,8 @@
 import { DockerSwarm } from '../adapters/docker-swarm.js';
 import { createWatch, type WatchTiming } from '../app/watch.js';
 import { parsePolicy } from '../config/policy.js';
-import type { ChatPort, Claims, Clock, ClusterCredentials, IncidentStore } from '../ports.js';
+import type { Log } from '../log.js';
+import type { ChatPort, Claims, Clock, ClusterCredentials, IncidentStore, Swarm } from '../ports.js';
 import { renderPlainText } from '../render/plain-text.js';
 import { composeWorkerParts } from './worker.js';
 
@@ -17,10 +18,32 @@ export function composeWatch(env: NodeJS.ProcessEnv = process.env, o: { clock?: 
 }
 
 /**
- * `npm start -- --watch-once`: one watch pass over one cluster (by default
- * the swarm lab), with the incidents in the given store and every post
- * printed as plain text instead of sent to Slack. No grace period: what is
- * wrong now is said now.
+ * A watch over one cluster, `lab`, outside Lambda: credentials given, the
+ * incidents in the given store, Slack replaced by `chat`. For the local
+ * runner and the bench.
+ */
+export function composeLocalWatch(o: { creds: ClusterCredentials; store: IncidentStore & Claims; chat: ChatPort; log?: Log; graceMinutes: number; swarm?: Swarm }) {
+  const policy = parsePolicy(
+    JSON.stringify({ defaultCluster: 'lab', auditChannel: 'CLOCALAUDIT', roles: { viewer: [], operator: [], approver: [] }, clusters: { lab: { watch: { channel: 'CLOCALWATCH', graceMinutes: o.graceMinutes } } } }),
+  );
+  return createWatch({
+    policies: { policy: async () => policy },
+    credentials: { clusterCredentials: async () => o.creds, invalidate: () => undefined },
+    swarmFor: (c) => o.swarm ?? new DockerSwarm(c),
+    chat: o.chat,
+    log: o.log ?? { info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} },
+    clock: { now: () => new Date() },
+    claims: o.store,
+    incidents: o.store,
+    // the buttons are printed or dropped, never clicked: any key will do
+    botToken: async () => 'local',
+  });
+}
+
+/**
+ * `npm start -- --watch-once`: one watch pass over the lab (or the swarm the
+ * runner is pointed at), every post printed as plain text instead of sent to
+ * Slack. No grace period: what is wrong now is said now.
  */
 export async function runWatchOnce(creds: ClusterCredentials, store: IncidentStore & Claims): Promise<{ output: string; ok: boolean }> {
   const out: string[] = [];
@@ -32,25 +55,11 @@ export async function runWatchOnce(creds: ClusterCredentials, store: IncidentSto
       return { ts: `${++ts}.000000` };
     },
     update: async (channel, at, r) => void out.push(`--- edit of ${at} in #${channel} ---`, renderPlainText(r)),
+    upload: async (channel, file) => void out.push(`--- file ${file.filename} in #${channel} (not written) ---`),
   };
   const errors: string[] = [];
   const log = { info() {}, warn() {}, error: (message: string, fields?: unknown) => void errors.push(`${message} ${JSON.stringify(fields ?? {})}`), appendKeys() {}, resetKeys() {} };
-  const policy = parsePolicy(
-    JSON.stringify({ defaultCluster: 'lab', auditChannel: 'CLOCALAUDIT', roles: { viewer: [], operator: [], approver: [] }, clusters: { lab: { watch: { channel: 'CLOCALWATCH', graceMinutes: 0 } } } }),
-  );
-  const watch = createWatch({
-    policies: { policy: async () => policy },
-    credentials: { clusterCredentials: async () => creds, invalidate: () => undefined },
-    swarmFor: (c) => new DockerSwarm(c),
-    chat: print,
-    log,
-    clock: { now: () => new Date() },
-    claims: store,
-    incidents: store,
-    // the buttons are printed, never clicked: any key will do
-    botToken: async () => 'local',
-  });
-  const [result] = await watch({ id: `local-${Date.now()}` });
+  const [result] = await composeLocalWatch({ creds, store, chat: print, log, graceMinutes: 0 })({ id: `local-${Date.now()}` });
   if (!result?.said.length) out.push(`The watch found nothing to say about lab: ${result?.open ? `${result.open} incident(s) open` : 'all quiet'}.`);
   return { output: [...out, ...errors].join('\n') + '\n', ok: result?.outcome === 'checked' };
 }

@@ -26,6 +26,7 @@ export function lazyChat(make: () => Promise<ChatPort>): ChatPort {
     respond: async (url, r, o) => (await get()).respond(url, r, o),
     post: async (c, r, o) => (await get()).post(c, r, o),
     update: async (c, ts, r) => (await get()).update(c, ts, r),
+    upload: async (c, f, o) => (await get()).upload(c, f, o),
   };
 }
 

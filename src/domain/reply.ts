@@ -21,11 +21,20 @@ export type ReplyPart =
       select?: { placeholder: string; actionId: string; options: Array<{ label: string; value: string }> };
     };
 
+/** A file that goes with a reply (e.g. a PNG heatmap): uploaded beside the message in Slack, written to a file locally. */
+export interface Attachment {
+  filename: string;
+  bytes: Uint8Array;
+  title: string;
+}
+
 export interface Reply {
   visibility: 'in_channel' | 'ephemeral';
   tone: Tone;
   title: string;
   parts: ReplyPart[];
+  /** files that go with the message; renderers of text and Block Kit leave them out */
+  attachments?: Attachment[];
   /** this reply asks for a second person's approval (the worker adds the buttons); absent when there is nothing to approve */
   approvalRequest?: true;
 }

@@ -72,21 +72,26 @@ describe('overlay check matrix', () => {
     { id: 't3', nodeId: 'n3', state: 'running', desiredState: 'running', addresses: ['10.0.9.4'] },
   ];
   const host = (id: string) => ({ n1: 'a', n2: 'b', n3: 'c' })[id]!;
-  it('marks failed pairs and nodes that never reported', () => {
+  it('marks failed pairs, and a node that never reported as not measured (late), never as failed', () => {
     const logs = [
-      'PROBE a 10.0.9.2 ok', 'PROBE a 10.0.9.3 ok', 'PROBE a 10.0.9.4 fail', 'PROBE-DONE a 3',
+      'PROBE-SEEN a 3 3 1', 'PROBE a 10.0.9.2 ok', 'PROBE a 10.0.9.3 ok', 'PROBE a 10.0.9.4 fail', 'PROBE-DONE a 3 3 9',
       'PROBE b 10.0.9.2 ok', 'PROBE b 10.0.9.3 ok', 'PROBE b 10.0.9.4 ok', 'PROBE-DONE b 3',
+      'PROBE-SEEN c 3 3 2',
     ].join('\n');
-    const m = buildMatrix(logs, tasks, host);
+    const m = buildMatrix(['a', 'b', 'c'], logs, tasks, host);
     expect(m.failed).toEqual([['a', 'c']]);
-    expect(m.missing).toEqual(['c']);
+    expect(m.tasks['c']).toMatchObject({ started: true, done: false, seen: 3, expected: 3 });
+    expect(m.tasks['a']).toMatchObject({ done: true, seen: 3, expected: 3, waitedS: 1 });
     expect(renderMatrix(m).rows).toEqual([
       ['a', '·', 'ok', 'FAIL'],
       ['b', 'ok', '·', 'ok'],
-      ['c', '?', '?', '·'],
+      ['c', 'late', 'late', '·'],
     ]);
+    expect({ ok: m.ok, unmeasured: m.unmeasured }).toEqual({ ok: 3, unmeasured: 2 });
   });
-});
+}
+
+);
 
 describe('overlay check action', () => {
   const fast = { startMs: 50, reportMs: 50, pollMs: 5 };
@@ -123,7 +128,7 @@ describe('overlay check action', () => {
     const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy });
     expect(r.title).toBe('Overlay check app: FAILED');
     expect(renderPlainText(r)).toMatch(/m1 → w1/);
-    expect(renderPlainText(r)).toMatch(/Nodes that did not report in time:\n  - w1/);
+    expect(renderPlainText(r)).toMatch(/Not measured \(1 pair\):\n  - w1 did not report in time/);
     expect(s.removed).toEqual(['svc1']);
   });
 

@@ -182,8 +182,9 @@ function world(swarm: FakeSwarm = withSpareDaemons(prodSwarm())) {
           SECRET,
         ),
       ),
-    /** the last reply the latest job sent to the response URL */
-    lastResponse: (): Reply | undefined => since(chat.responses, mark.responses).at(-1)?.reply,
+    /** the last reply the latest job sent: to the response URL, or in place of its progress message */
+    lastResponse: (): Reply | undefined =>
+      since(chat.responses, mark.responses).at(-1)?.reply ?? since(chat.updates, mark.updates).filter((u) => u.channel === CHANNEL).at(-1)?.reply,
     /** the last message the bot posted in the command's channel (the approval request) */
     approvalMessage: () => {
       const i = chat.posts.map((p) => p.channel).lastIndexOf(CHANNEL);

@@ -4,7 +4,7 @@ import { parsePolicy, type Policy } from '../../src/config/policy.js';
 import type { AuditEvent } from '../../src/jobs.js';
 import type { Log } from '../../src/log.js';
 import type { AuditHistory, AuditQuery, ChatPort, Claims, JobLedger, ClusterCredentials, CredentialStore, JobQueue, PendingApproval, PendingApprovals, PolicyStore } from '../../src/ports.js';
-import type { Reply } from '../../src/domain/reply.js';
+import type { Attachment, Reply } from '../../src/domain/reply.js';
 import type { Job } from '../../src/jobs.js';
 import { renderBlockKit, type SlackMessage } from '../../src/render/block-kit.js';
 
@@ -41,6 +41,10 @@ export class FakeChat implements ChatPort {
   }
   async update(channel: string, ts: string, reply: Reply) {
     this.updates.push({ channel, ts, reply, message: renderBlockKit(reply) });
+  }
+  uploads: Array<{ channel: string; file: Attachment; threadTs?: string }> = [];
+  async upload(channel: string, file: Attachment, opts: { threadTs?: string } = {}) {
+    this.uploads.push({ channel, file, ...(opts.threadTs ? { threadTs: opts.threadTs } : {}) });
   }
 }
 

@@ -1,0 +1,87 @@
+/**
+ * `/swarm status` against the lab, against what an operator types for the
+ * same facts: `docker node ls` and `docker info` with the docker CLI over
+ * mutual TLS, both at once, in the same run. Docker API requests are counted
+ * on both sides (the CLI's through a small proxy in front of a manager's
+ * socket).
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import path from 'node:path';
+import { status } from '../src/actions/status.js';
+import { parsePolicy } from '../src/config/policy.js';
+import { readOnly, type Swarm } from '../src/ports.js';
+import { MemoryState } from '../test/support/fakes.js';
+import { countingSwarm, labCreds, median, ms, run, timeMany, type LabJson, type Row } from './lib.js';
+
+const CLI = process.env.SWARM_LAB_DOCKER_CLI ?? '/usr/bin/docker';
+const policy = parsePolicy(JSON.stringify({ defaultCluster: 'lab', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
+const ctx = (swarm: Swarm) => ({ swarm: readOnly(swarm), policy, cluster: 'lab', user: 'U', requestId: 'r', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined });
+
+/** the CLI as an operator runs it: its own process, TLS to the first manager, no config of its own */
+function cli(lab: LabJson, host: string, tls: boolean, ...args: string[]) {
+  const tlsArgs = tls ? ['--tlsverify', '--tlscacert', lab.tls.ca, '--tlscert', lab.tls.cert, '--tlskey', lab.tls.key] : [];
+  return run(CLI, ['-H', host, ...tlsArgs, ...args], { env: { ...process.env, DOCKER_CONFIG: '/nonexistent', DOCKER_HOST: '', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '' }, timeout: 20_000 });
+}
+
+/** How many API requests the CLI makes for `args`: through a counting proxy to the manager's unix socket. */
+async function cliRequests(lab: LabJson, args: string[][]): Promise<number> {
+  const socketPath = lab.nodes.find((n) => n.role === 'manager')!.socket;
+  let calls = 0;
+  const proxy = http.createServer((req, res) => {
+    calls++;
+    const out = http.request({ socketPath, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => res.writeHead(502).end());
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    for (const a of args) await cli(lab, `tcp://127.0.0.1:${(proxy.address() as AddressInfo).port}`, false, ...a);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+  }
+  return calls;
+}
+
+export async function labStatus(lab: LabJson, runs = 15): Promise<Row[]> {
+  const creds = labCreds(lab);
+  const host = creds.endpoints[0]!;
+  // cold: a new adapter each time (TLS handshakes, API version negotiation), as a fresh function pays
+  const coldCalls: number[] = [];
+  const cold = await timeMany(5, async () => {
+    const c = countingSwarm(creds);
+    await status.run(ctx(c.swarm), {});
+    coldCalls.push(c.calls());
+  });
+  // warm: the adapter a warm function keeps
+  const warmSwarm = countingSwarm(creds);
+  await status.run(ctx(warmSwarm.swarm), {});
+  warmSwarm.reset();
+  const warm = await timeMany(runs, () => status.run(ctx(warmSwarm.swarm), {}));
+  const warmCalls = warmSwarm.calls() / runs;
+
+  const both = await timeMany(runs, () => Promise.all([cli(lab, host, true, 'node', 'ls'), cli(lab, host, true, 'info')]));
+  const nodeLs = await timeMany(5, () => cli(lab, host, true, 'node', 'ls'));
+  const cliCalls = await cliRequests(lab, [['node', 'ls'], ['info']]);
+  const section = 'status vs CLI';
+  const managers = lab.nodes.filter((n) => n.role === 'manager').length;
+  const baseline = median(both);
+  return [
+    {
+      section,
+      measure: `/swarm status, warm adapter, ${managers}-manager lab (median of ${runs})`,
+      value: ms(median(warm)),
+      baseline: `docker node ls + docker info (TLS, at once) ${ms(baseline)}`,
+      ratio: median(warm) / baseline,
+      target: '≤ 1×',
+      data: { warm, both, nodeLs },
+    },
+    { section, measure: '/swarm status, fresh adapter (TLS set-up, version negotiation)', value: ms(median(cold)), baseline: `same CLI pair ${ms(baseline)}`, ratio: median(cold) / baseline, target: '≤ 1×', data: { cold } },
+    { section, measure: 'Docker API requests per status (warm / fresh)', value: `${warmCalls} / ${median(coldCalls)}`, baseline: `CLI pair ${cliCalls}`, ratio: warmCalls / cliCalls, data: { warmCalls, coldCalls, cliCalls, cli: path.basename(CLI) } },
+  ];
+}
+

@@ -1,0 +1,171 @@
+/**
+ * The local conversation's wiring, and the only file of src/local that
+ * builds adapters: the real ingress functions (parse, authorize,
+ * acknowledge) and the real worker, joined by a queue that signs every job
+ * as the Lambda ingress does; the bot's table on an in-process dynalite; the
+ * parameters from a folder instead of SSM; Slack replaced by the terminal's
+ * channels. Nothing here needs an AWS or a Slack account.
+ */
+import path from 'node:path';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
+import type { BlockAction, BlockElementAction } from '@slack/bolt';
+import { createStateClient, DynamoState } from '../adapters/dynamo-state.js';
+import { FileUnlockKeys } from '../adapters/file-unlock-keys.js';
+import { startLocalDynamo } from '../adapters/local-dynamo.js';
+import { PowertoolsLedger } from '../adapters/powertools-ledger.js';
+import { IDEMPOTENCY_ATTRIBUTES } from '../adapters/state-table.js';
+import { acceptAlertClick, acceptCommand, acceptDecision, type IngressDeps } from '../app/ingress.js';
+import { createWatch } from '../app/watch.js';
+import { ALERT_ACTION } from '../app/watch-button.js';
+import { createWorker } from '../app/worker.js';
+import { createAudit } from '../audit.js';
+import { swarmCache } from '../composition/worker.js';
+import { signJob } from '../domain/job-signature.js';
+import type { ReplyPart } from '../domain/reply.js';
+import type { Log } from '../log.js';
+import type { Clock, ClusterCredentials, JobQueue, Swarm } from '../ports.js';
+import { FolderParameters } from './parameter-folder.js';
+import { TerminalChat, type ChatEvent } from './terminal-chat.js';
+
+export interface LocalBotOptions {
+  /** the parameter folder (policy.json, slack/, clusters/) */
+  folder: string;
+  /** where autolock's unlock keys are kept (SSM in production) */
+  unlockKeysDir?: string;
+  /** told about every post, edit and ephemeral answer */
+  onChat: (e: ChatEvent) => void;
+  log: Log;
+  /** tests put a fake swarm here */
+  swarmFor?: (creds: ClusterCredentials) => Swarm;
+  clock?: Clock;
+}
+
+/** Who clicked what, on which message: as Slack sends a click on a button or a menu. */
+export interface Click {
+  user: string;
+  team?: string;
+  channel: string;
+  ts: string;
+  /** the message's buttons, as its blocks carry them */
+  buttons: Extract<ReplyPart, { kind: 'buttons' }>[];
+  actionId: string;
+  value?: string;
+  /** a menu's chosen option */
+  selected?: string;
+}
+
+export type LocalBot = Awaited<ReturnType<typeof startLocalBot>>;
+
+/** No time limit locally; the ledger is told the worker's Lambda timeout (900 s), as a Lambda context would. */
+const LOCAL_INVOCATION = { lambdaContext: { getRemainingTimeInMillis: () => 900_000 } };
+
+export async function startLocalBot(o: LocalBotOptions) {
+  const clock = o.clock ?? { now: () => new Date() };
+  const params = new FolderParameters(o.folder);
+  const chat = new TerminalChat(clock, o.onChat);
+  const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
+  const state = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName, { clock, onMalformed: (item) => o.log.error('a malformed item in the state table was skipped', { item }) });
+  const idempotencyClient = new DynamoDBClient(dynamo.clientConfig);
+  const swarmFor = o.swarmFor ?? swarmCache();
+  const signingSecret = async () => (await params.slackSecrets()).signingSecret;
+
+  const worker = createWorker({
+    policies: params,
+    credentials: params,
+    swarmFor,
+    audit: createAudit({ chat, log: o.log, history: state, counters: state }),
+    log: o.log,
+    clock,
+    chat,
+    claims: state,
+    pending: state,
+    history: state,
+    incidents: state,
+    unlockKeys: new FileUnlockKeys(o.unlockKeysDir ?? path.join(o.folder, 'unlock-keys')),
+    ledger: new PowertoolsLedger(new DynamoDBPersistenceLayer({ tableName: dynamo.tableName, awsSdkV3Client: idempotencyClient, ...IDEMPOTENCY_ATTRIBUTES })),
+    signingSecret,
+  });
+
+  // Lambda's async invoke: the ingress answers at once, the worker runs on; `settled` waits for what was handed on
+  let running: Array<Promise<void>> = [];
+  const queue: JobQueue = {
+    enqueue: async (job) => {
+      const signed = signJob(job, await signingSecret());
+      running.push(new Promise((r) => setImmediate(r)).then(() => worker(signed, LOCAL_INVOCATION)));
+    },
+  };
+  const settled = async () => {
+    while (running.length) {
+      const now = running;
+      running = [];
+      await Promise.all(now);
+    }
+  };
+  const ingress: IngressDeps = { secrets: () => params.slackSecrets(), policies: params, queue, log: o.log, clock };
+
+  const watch = createWatch({
+    policies: params,
+    credentials: params,
+    swarmFor,
+    chat,
+    log: o.log,
+    clock,
+    claims: state,
+    incidents: state,
+    botToken: () => params.botToken(),
+    // one person reading, not a channel full: no pause between posts
+    timing: { postIntervalMs: 0 },
+  });
+
+  /** The click as Bolt hands it to the ingress: the message's blocks carry the signed request for a Deny. */
+  function blockAction(c: Click): { body: BlockAction; action: BlockElementAction } {
+    const elements = c.buttons.flatMap((b) => [
+      ...b.buttons.map((x) => ({ type: 'button', action_id: x.actionId, value: x.value })),
+      ...(b.select ? [{ type: 'static_select', action_id: b.select.actionId }] : []),
+    ]);
+    const action =
+      c.selected !== undefined
+        ? { type: 'static_select', action_id: c.actionId, block_id: 'local', selected_option: { text: { type: 'plain_text', text: c.selected }, value: c.selected }, action_ts: '0' }
+        : { type: 'button', action_id: c.actionId, block_id: 'local', value: c.value, action_ts: '0' };
+    const body = {
+      type: 'block_actions',
+      team: { id: c.team ?? 'T0LOCAL', domain: 'local' },
+      user: { id: c.user, username: c.user.toLowerCase(), ...(c.team ? { team_id: c.team } : {}) },
+      channel: { id: c.channel, name: c.channel },
+      container: { type: 'message', channel_id: c.channel, message_ts: c.ts },
+      message: { type: 'message', ts: c.ts, blocks: [{ type: 'actions', elements }] },
+      actions: [action],
+      response_url: chat.responseUrl(c.channel, c.user),
+      token: 'local',
+      trigger_id: 'local',
+      api_app_id: 'A0LOCAL',
+    };
+    return { body: body as unknown as BlockAction, action: action as unknown as BlockElementAction };
+  }
+
+  return {
+    params,
+    chat,
+    settled,
+    /** `/swarm <text>` typed by `user` in `channel`: the acknowledgement, with the work still running */
+    async slash(text: string, user: string, channel: string, team?: string): Promise<string> {
+      const ack = await acceptCommand(ingress, { text, user_id: user, channel_id: channel, ...(team ? { team_id: team } : {}), response_url: chat.responseUrl(channel, user) });
+      return ack.text;
+    },
+    /** Approve, a Deny reason, or a watch alert's button; what to tell the clicker when the click was not handed on */
+    async click(c: Click): Promise<string | undefined> {
+      const { body, action } = blockAction(c);
+      if (c.actionId.startsWith(`${ALERT_ACTION}-`)) return acceptAlertClick(ingress, body, action, await params.botToken());
+      await acceptDecision(ingress, body, action);
+      return undefined;
+    },
+    /** one pass of the scheduled watch, now */
+    watchOnce: () => watch({ id: `local-${clock.now().getTime()}` }),
+    async close() {
+      await settled();
+      idempotencyClient.destroy();
+      await dynamo.close();
+    },
+  };
+}
