@@ -5,14 +5,12 @@
  * on both sides (the CLI's through a small proxy in front of a manager's
  * socket).
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { status } from '../src/actions/status.js';
 import { parsePolicy } from '../src/config/policy.js';
 import { readOnly, type Swarm } from '../src/ports.js';
 import { MemoryState } from '../test/support/fakes.js';
-import { countingSwarm, labCreds, median, ms, run, timeMany, type LabJson, type Row } from './lib.js';
+import { countingSwarm, countRequests, labCreds, median, ms, run, timeMany, type LabJson, type Row } from './lib.js';
 
 const CLI = process.env.SWARM_LAB_DOCKER_CLI ?? '/usr/bin/docker';
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'lab', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
@@ -22,29 +20,6 @@ const ctx = (swarm: Swarm) => ({ swarm: readOnly(swarm), policy, cluster: 'lab',
 function cli(lab: LabJson, host: string, tls: boolean, ...args: string[]) {
   const tlsArgs = tls ? ['--tlsverify', '--tlscacert', lab.tls.ca, '--tlscert', lab.tls.cert, '--tlskey', lab.tls.key] : [];
   return run(CLI, ['-H', host, ...tlsArgs, ...args], { env: { ...process.env, DOCKER_CONFIG: '/nonexistent', DOCKER_HOST: '', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '' }, timeout: 20_000 });
-}
-
-/** How many API requests the CLI makes for `args`: through a counting proxy to the manager's unix socket. */
-async function cliRequests(lab: LabJson, args: string[][]): Promise<number> {
-  const socketPath = lab.nodes.find((n) => n.role === 'manager')!.socket;
-  let calls = 0;
-  const proxy = http.createServer((req, res) => {
-    calls++;
-    const out = http.request({ socketPath, path: req.url, method: req.method, headers: req.headers }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
-      r.pipe(res);
-    });
-    out.on('error', () => res.writeHead(502).end());
-    req.pipe(out);
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  try {
-    for (const a of args) await cli(lab, `tcp://127.0.0.1:${(proxy.address() as AddressInfo).port}`, false, ...a);
-  } finally {
-    proxy.closeAllConnections();
-    await new Promise((r) => proxy.close(r));
-  }
-  return calls;
 }
 
 export async function labStatus(lab: LabJson, runs = 15): Promise<Row[]> {
@@ -66,7 +41,10 @@ export async function labStatus(lab: LabJson, runs = 15): Promise<Row[]> {
 
   const both = await timeMany(runs, () => Promise.all([cli(lab, host, true, 'node', 'ls'), cli(lab, host, true, 'info')]));
   const nodeLs = await timeMany(5, () => cli(lab, host, true, 'node', 'ls'));
-  const cliCalls = await cliRequests(lab, [['node', 'ls'], ['info']]);
+  const cliCalls = await countRequests(lab.nodes.find((n) => n.role === 'manager')!.socket, async (proxy) => {
+    await cli(lab, proxy, false, 'node', 'ls');
+    await cli(lab, proxy, false, 'info');
+  });
   const section = 'status vs CLI';
   const managers = lab.nodes.filter((n) => n.role === 'manager').length;
   const baseline = median(both);

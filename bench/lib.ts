@@ -1,6 +1,8 @@
 /** What every bench section shares: timing, percentiles, child processes, the lab, bundling like serverless.yml. */
 import { execFile, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
@@ -144,4 +146,31 @@ export function countingSwarm(creds: ClusterCredentials): { swarm: Swarm; calls:
     },
   });
   return { swarm, calls: () => calls, reset: () => void (calls = 0) };
+}
+
+/**
+ * Runs `use` with a plain-HTTP endpoint in front of a daemon's unix socket
+ * (`tcp://127.0.0.1:<port>`) and returns how many API requests went through
+ * it: how the docker CLI's requests are counted.
+ */
+export async function countRequests(socketPath: string, use: (host: string) => Promise<void>): Promise<number> {
+  let calls = 0;
+  const proxy = http.createServer((req, res) => {
+    calls++;
+    const out = http.request({ socketPath, path: req.url, method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    out.on('error', () => res.writeHead(502).end());
+    req.pipe(out);
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  try {
+    // the CLI runs asynchronously: the proxy answering it lives in this process
+    await use(`tcp://127.0.0.1:${(proxy.address() as AddressInfo).port}`);
+  } finally {
+    proxy.closeAllConnections();
+    await new Promise((r) => proxy.close(r));
+  }
+  return calls;
 }

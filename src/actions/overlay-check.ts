@@ -308,6 +308,8 @@ interface Collected {
 /** Starts the probe and collects what its tasks print: until each has reported, or the bounds run out. */
 async function collect(ctx: ChangeContext, serviceId: string, data: CheckPlan, t: ProbeTiming, hostnameOf: (id: string) => string): Promise<Collected> {
   const total = data.eligible.length;
+  // phases are shown on swarms big enough for the check to take a while (the worker then edits one message)
+  const progress = total > TEXT_MATRIX_MAX_NODES ? ctx.progress : () => undefined;
   let tasks: ServiceTask[] = [];
   let logs = '';
   const startBy = Date.now() + t.startMs;
@@ -316,7 +318,7 @@ async function collect(ctx: ChangeContext, serviceId: string, data: CheckPlan, t
     const running = tasks.filter((x) => x.state === 'running').length;
     const dead = tasks.filter((x) => TERMINAL.has(x.state)).length;
     if (running + dead >= total || Date.now() > startBy) break;
-    ctx.progress(`Probe running on ${running} of ${total} nodes…`);
+    progress(`Probe running on ${running} of ${total} nodes…`);
     await sleep(t.pollMs);
   }
   const reportBy = Date.now() + t.reportMs;
@@ -325,7 +327,7 @@ async function collect(ctx: ChangeContext, serviceId: string, data: CheckPlan, t
     const done = new Set([...logs.matchAll(/PROBE-DONE (\S+)/g)].map((m) => m[1]!));
     const waiting = tasks.filter((x) => x.state === 'running' && !done.has(hostnameOf(x.nodeId)));
     if (!waiting.length || Date.now() > reportBy) break;
-    ctx.progress(`${done.size} of ${total} probe tasks reported…`);
+    progress(`${done.size} of ${total} probe tasks reported…`);
     await sleep(t.pollMs);
     // a task that starts late still counts
     tasks = await ctx.swarm.probe.tasks(serviceId);
