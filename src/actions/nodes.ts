@@ -5,7 +5,7 @@ import { code } from '../render/escape.js';
 import type { ArgsFor } from '../commands/registry.js';
 import type { SwarmNode } from '../ports.js';
 import type { ReadAction } from './types.js';
-import { isQuorumLost, quorumLostStatus, sortNodes } from './status.js';
+import { nodesOrQuorumLost, sortNodes } from './status.js';
 
 /** Rows a page shows: a Slack message holds about a hundred table rows; a page stays well inside. */
 export const NODES_PER_PAGE = 60;
@@ -33,14 +33,9 @@ const describeFilter = (f: Filter) => (f.kind === 'label' ? `label ${code(`${f.k
 /** `/swarm nodes [--filter …] [--page N]`: every node, summarised and paged so that any swarm fits. */
 export const nodes: ReadAction<ArgsFor<'nodes'>> = {
   async run(ctx, args) {
-    let list: SwarmNode[];
-    try {
-      list = await ctx.swarm.nodes.list();
-    } catch (err) {
-      // Without a leader there is no node list; say who is there instead of failing.
-      if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.nodes.probeManagers());
-      throw err;
-    }
+    // without a leader there is no node list: say who is there instead of failing
+    const list = await nodesOrQuorumLost(ctx);
+    if (!Array.isArray(list)) return list;
     const all = sortNodes(list);
     const managers = all.filter((n) => n.role === 'manager').length;
     const reachable = all.filter((n) => n.manager?.reachability === 'reachable').length;

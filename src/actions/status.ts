@@ -5,7 +5,7 @@ import { assessQuorum, evenManagersAdvice, explainQuorum, type QuorumAssessment 
 import { reply, type Reply, type ReplyPart, type Tone } from '../domain/reply.js';
 import type { DaemonInfo, InfoProbe, SwarmNetwork, SwarmNode } from '../ports.js';
 import type { ArgsFor } from '../commands/registry.js';
-import type { ReadAction } from './types.js';
+import type { ReadAction, ReadContext } from './types.js';
 
 const ZONE_LABELS = ['az', 'zone', 'topology.kubernetes.io/zone'];
 const EXPIRY_WARNING_DAYS = 30;
@@ -244,15 +244,20 @@ export function quorumLostStatus(cluster: string, probes: InfoProbe[]): Reply {
   return reply(`Swarm ${cluster}: quorum lost`, 'error', parts);
 }
 
+/** The node list, or, without a leader (no list to be had), the answer from each manager's own /info. */
+export async function nodesOrQuorumLost(ctx: ReadContext): Promise<SwarmNode[] | Reply> {
+  try {
+    return await ctx.swarm.nodes.list();
+  } catch (err) {
+    if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.nodes.probeManagers());
+    throw err;
+  }
+}
+
 export const status: ReadAction<ArgsFor<'status'>> = {
   async run(ctx) {
-    let nodes: SwarmNode[];
-    try {
-      nodes = await ctx.swarm.nodes.list();
-    } catch (err) {
-      if (isQuorumLost(err)) return quorumLostStatus(ctx.cluster, await ctx.swarm.nodes.probeManagers());
-      throw err;
-    }
+    const nodes = await nodesOrQuorumLost(ctx);
+    if (!Array.isArray(nodes)) return nodes;
     const info = await ctx.swarm.nodes.info().catch(() => undefined);
     const hasWindows = nodes.some((n) => n.os.toLowerCase() === 'windows');
     const networks = hasWindows ? await ctx.swarm.networks.list() : [];

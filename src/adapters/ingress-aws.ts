@@ -3,7 +3,7 @@
  * secrets and the policy (one GetParameters call, kept 60 s), and the
  * asynchronous invoke that hands a job to the worker.
  */
-import { parsePolicy, type Policy } from '../config/policy.js';
+import { cachedPolicyParser, type Policy } from '../config/policy.js';
 import { ConfigError } from '../errors.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
 import { AwsCallError, type AwsLite } from './aws-lite.js';
@@ -32,7 +32,7 @@ function ssmProblem(err: unknown, names: string[]): ConfigError {
 export class SsmSlackParameters implements PolicyStore {
   private values?: { at: number; byName: Record<Name, string> };
   private inFlight?: Promise<Record<Name, string>>;
-  private parsed?: { raw: string; policy?: Policy; error?: ConfigError };
+  private parsePolicy?: (raw: string) => Policy;
   private readonly ttlMs: number;
   private readonly clock: Clock;
 
@@ -89,17 +89,8 @@ export class SsmSlackParameters implements PolicyStore {
   async policy(): Promise<Policy> {
     const raw = (await this.read()).policy;
     // parsed once per value, not once per request (a bad value too)
-    if (this.parsed?.raw !== raw) {
-      try {
-        this.parsed = { raw, policy: parsePolicy(raw) };
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        const what = err.message.replace(/\.\s*$/, '');
-        this.parsed = { raw, error: new ConfigError(`${what} (SSM parameter ${this.prefix}/policy). Fix that parameter's JSON; the README's "Policy" section shows the schema.`, { cause: err }) };
-      }
-    }
-    if (this.parsed.error) throw this.parsed.error;
-    return this.parsed.policy!;
+    this.parsePolicy ??= cachedPolicyParser(`${this.prefix}/policy`);
+    return this.parsePolicy(raw);
   }
 }
 

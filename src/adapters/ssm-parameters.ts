@@ -2,7 +2,7 @@ import { GetParameterError } from '@aws-lambda-powertools/parameters';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SSMGetParametersByNameFromCacheOutputType, SSMGetParametersByNameOptions } from '@aws-lambda-powertools/parameters/ssm/types';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
-import { parsePolicy, type Policy } from '../config/policy.js';
+import { cachedPolicyParser, type Policy } from '../config/policy.js';
 import { ConfigError, UnknownClusterError } from '../errors.js';
 import type { ClusterCredentials, Clock, CredentialStore, PolicyStore, SlackSecrets } from '../ports.js';
 
@@ -45,7 +45,7 @@ export class SsmParameters implements CredentialStore, PolicyStore {
   private readonly fetchedAt = new Map<string, number>();
   /** the last value of each name (relative), for `staleOnError` */
   private readonly last = new Map<string, string>();
-  private parsed?: { raw: string; policy?: Policy; error?: ConfigError };
+  private parsePolicy?: (raw: string) => Policy;
 
   constructor(
     private readonly ssm: SSMClient,
@@ -136,20 +136,8 @@ export class SsmParameters implements CredentialStore, PolicyStore {
   async policy(): Promise<Policy> {
     const raw = (await this.get(['policy']))['policy']!;
     // parsed once per value, not once per request (a bad value too)
-    if (this.parsed?.raw !== raw) {
-      try {
-        this.parsed = { raw, policy: parsePolicy(raw) };
-      } catch (err) {
-        if (!(err instanceof ConfigError)) throw err;
-        const what = err.message.replace(/\.\s*$/, '');
-        this.parsed = {
-          raw,
-          error: new ConfigError(`${what} (SSM parameter ${this.full('policy')}). Fix that parameter's JSON; the README's "Policy" section shows the schema.`, { cause: err }),
-        };
-      }
-    }
-    if (this.parsed.error) throw this.parsed.error;
-    return this.parsed.policy!;
+    this.parsePolicy ??= cachedPolicyParser(this.full('policy'));
+    return this.parsePolicy(raw);
   }
 
   async clusterCredentials(cluster: string): Promise<ClusterCredentials> {

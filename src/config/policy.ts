@@ -146,3 +146,21 @@ export function authorize(policy: Policy, caller: Caller, cluster: string, role:
   }
   requireRole(policy, caller.user, role, what, cluster);
 }
+
+/** Parses the policy parameter once per value (a bad value too), naming the SSM parameter when it is bad. */
+export function cachedPolicyParser(parameterName: string): (raw: string) => Policy {
+  let last: { raw: string; policy?: Policy; error?: ConfigError } | undefined;
+  return (raw) => {
+    if (last?.raw !== raw) {
+      try {
+        last = { raw, policy: parsePolicy(raw) };
+      } catch (err) {
+        if (!(err instanceof ConfigError)) throw err;
+        const what = err.message.replace(/\.\s*$/, '');
+        last = { raw, error: new ConfigError(`${what} (SSM parameter ${parameterName}). Fix that parameter's JSON; the README's "Policy" section shows the schema.`, { cause: err }) };
+      }
+    }
+    if (last.error) throw last.error;
+    return last.policy!;
+  };
+}
