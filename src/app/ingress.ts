@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { BlockAction, BlockElementAction, Logger } from '@slack/bolt';
+import { App, AwsLambdaReceiver, LogLevel, type BlockAction, type BlockElementAction, type Logger } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
 import { ALERT_ACTION, verifyAlertButton } from './watch-button.js';
@@ -11,7 +11,6 @@ import { describeError, isUserFacing, PermissionError } from '../errors.js';
 import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
-import { parseSlackRequest, verifySlackRequest, type SlashCommand } from './slack-request.js';
 
 export interface IngressDeps {
   secrets: () => Promise<SlackSecrets>;
@@ -20,21 +19,31 @@ export interface IngressDeps {
   log: Log;
   clock: Clock;
   newRequestId?: () => string;
-  /** @deprecated ignored: the ingress verifies and answers Slack's requests itself, without Bolt (kept so that callers still compile) */
+  /** Bolt's own log lines, in our JSON format */
   boltLogger?: Logger;
 }
 
 export type SlackHandler = (event: AwsEvent, context: unknown) => Promise<AwsResponse>;
 
+/** Slack's own window is 5 minutes; a request stamped further ahead was not sent now */
+const FUTURE_SKEW_MS = 5 * 60_000;
 
 export const newRequestId = (): string => randomBytes(6).toString('base64url');
+
+interface SlashCommand {
+  text: string;
+  user_id: string;
+  channel_id: string;
+  team_id?: string;
+  response_url: string;
+}
 
 /**
  * The acknowledgement path: parse, authorize, hand the job to the worker,
  * answer. Bolt's Lambda receiver replies only when this returns, so nothing
  * here waits for Docker or Slack's Web API.
  */
-export async function acceptCommand(deps: IngressDeps, command: Omit<SlashCommand, 'command'>): Promise<{ response_type: 'ephemeral'; text: string }> {
+export async function acceptCommand(deps: IngressDeps, command: SlashCommand): Promise<{ response_type: 'ephemeral'; text: string }> {
   const requestId = (deps.newRequestId ?? newRequestId)();
   const text = command.text.trim();
   // the acknowledgement is mrkdwn too: whatever it echoes can't ping anyone
@@ -177,56 +186,45 @@ async function tellClicker(deps: IngressDeps, responseUrl: string, text: string)
   }
 }
 
-/** `/swarm`, or a per-stage name such as `/swarm-staging` */
-const SWARM_COMMAND = /^\/swarm(-[a-z0-9-]+)?$/;
-const DECISION_ACTION = new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`);
-
-/**
- * The `slack` function: verifies Slack's signature (secret from SSM, cached
- * by the adapter), then answers a slash command with its acknowledgement or
- * a click with an empty 200, after handing the job on. Nothing here waits
- * for Docker or Slack's Web API, and nothing is loaded that the answer does
- * not need (no Bolt, no AWS SDK: see src/adapters/aws-lite.ts).
- */
+/** Builds the Bolt app on the first request (its signing secret lives in SSM), then reuses it. */
 export function createSlackHandler(deps: IngressDeps): SlackHandler {
-  const refused = (why: string): AwsResponse => {
-    deps.log.warn('refused a request that Slack did not sign now', { why });
-    return { statusCode: 401, body: '' };
-  };
-  return async (event) => {
-    const { signingSecret, botToken } = await deps.secrets();
-    const check = verifySlackRequest(event, signingSecret, deps.clock.now().getTime());
-    if (!check.ok) return refused(check.why);
+  let ready: Promise<SlackHandler> | undefined;
+
+  async function build(): Promise<SlackHandler> {
+    const { signingSecret, botToken, botUserId } = await deps.secrets();
     // every job leaves signed: the worker runs nothing else
     const signed: IngressDeps = { ...deps, queue: { enqueue: (job) => deps.queue.enqueue(signJob(job, signingSecret)) } };
-    const req = parseSlackRequest(event);
-    switch (req.kind) {
-      case 'ssl_check':
-        return { statusCode: 200, body: '' };
-      case 'command': {
-        if (!SWARM_COMMAND.test(req.command.command)) break;
-        const ack = await acceptCommand(signed, req.command);
-        return { statusCode: 200, headers: { 'content-type': 'application/json' }, body: JSON.stringify(ack) };
-      }
-      case 'block_actions': {
-        // Slack sends one action per click
-        const body = req.body;
-        const action = body.actions[0]!;
-        if (DECISION_ACTION.test(action.action_id)) {
-          await acceptDecision(signed, body, action);
-          return { statusCode: 200, body: '' };
-        }
-        if (action.action_id.startsWith(`${ALERT_ACTION}-`)) {
-          const refusal = await acceptAlertClick(signed, body, action, botToken);
-          if (refusal) await tellClicker(deps, body.response_url, refusal);
-          return { statusCode: 200, body: '' };
-        }
-        break;
-      }
-      case 'other':
-        break;
+    const logger = deps.boltLogger;
+    const receiver = new AwsLambdaReceiver({ signingSecret, logLevel: LogLevel.WARN, ...(logger ? { logger } : {}) });
+    // authorize with the stored bot user id, so no auth.test call is made on a cold start
+    const app = new App({ receiver, authorize: async () => ({ botToken, botUserId }), logLevel: LogLevel.WARN, ...(logger ? { logger } : {}) });
+    // `/swarm`, or a per-stage name such as `/swarm-staging`
+    app.command(/^\/swarm(-[a-z0-9-]+)?$/, async ({ command, ack }) => {
+      await ack(await acceptCommand(signed, command));
+    });
+    app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`) }, async ({ ack, body, action }) => {
+      await ack();
+      await acceptDecision(signed, body, action);
+    });
+    app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^${ALERT_ACTION}-`) }, async ({ ack, body, action }) => {
+      await ack();
+      const refusal = await acceptAlertClick(signed, body, action, botToken);
+      if (refusal) await tellClicker(deps, body.response_url, refusal);
+    });
+    return receiver.toHandler() as SlackHandler;
+  }
+
+  return async (event, context) => {
+    // Bolt refuses requests older than 5 minutes but not ones from the future: a replay window both ways is closed here
+    const stamp = Number(Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-slack-request-timestamp')?.[1]);
+    if (Number.isFinite(stamp) && stamp * 1000 > deps.clock.now().getTime() + FUTURE_SKEW_MS) {
+      deps.log.warn('refused a request stamped in the future', { skewSeconds: Math.round(stamp - deps.clock.now().getTime() / 1000) });
+      return { statusCode: 401, body: '' };
     }
-    deps.log.warn('a signed request the bot does not answer', { kind: req.kind });
-    return { statusCode: 404, body: '' };
+    ready ??= build().catch((err) => {
+      ready = undefined;
+      throw err;
+    });
+    return (await ready)(event, context);
   };
 }
