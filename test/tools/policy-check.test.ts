@@ -1,3 +1,4 @@
+import { stripVTControlCharacters } from 'node:util';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -71,11 +72,11 @@ describe('policy:check', () => {
       writeFileSync(path.join(dir, 'bad.json'), JSON.stringify({ ...good, approvalTtlMinutes: 0 }));
       writeFileSync(path.join(dir, 'good.json'), JSON.stringify({ ...good, roles: { ...good.roles, approver: ['U0APPROVE'] } }));
       expect(main([path.join(dir, 'bad.json')])).toBe(1);
-      expect(String(write.mock.calls.at(-1)?.[0])).toMatch(/1 error; the bot would refuse this policy\.\n.*approvalTtlMinutes is 0; it must be at least 1\. Type 15 instead\./s);
+      expect(stripVTControlCharacters(String(write.mock.calls.at(-1)?.[0]))).toMatch(/1 error; the bot would refuse this policy\.\n.*approvalTtlMinutes is 0; it must be at least 1\. Type 15 instead\./s);
       expect(main([path.join(dir, 'good.json')])).toBe(0);
-      expect(String(write.mock.calls.at(-1)?.[0])).toMatch(/is a valid policy, with 1 warning\./);
+      expect(stripVTControlCharacters(String(write.mock.calls.at(-1)?.[0]))).toMatch(/is a valid policy, with 1 warning\./);
       expect(main([path.join(dir, 'missing.json')])).toBe(2);
-      expect(String(writeErr.mock.calls.at(-1)?.[0])).toMatch(/missing\.json can't be read \(ENOENT\)/);
+      expect(stripVTControlCharacters(String(writeErr.mock.calls.at(-1)?.[0]))).toMatch(/missing\.json can't be read \(ENOENT\)/);
     } finally {
       write.mockRestore();
       writeErr.mockRestore();
