@@ -18,6 +18,8 @@ import type { Invocation, WorkerDeps } from './worker.js';
 const SAFETY_MS = 2500;
 /** Slack allows about one message a second per channel: progress is shown at most this often */
 const PROGRESS_EVERY_MS = 1500;
+/** a command that answers within about a second shows no progress at all */
+const SHOW_AFTER_MS = 1000;
 
 export const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
 
@@ -100,6 +102,10 @@ export function createWorkerKit(deps: WorkerDeps) {
   function progressMessage(channel: string, title: string, existingTs?: string) {
     let ts = existingTs;
     let chain: Promise<void> = Promise.resolve();
+    const started = Date.now();
+    let latest: string | undefined;
+    let pending: NodeJS.Timeout | undefined;
+    let done = false;
     const show = (r: Reply) =>
       (chain = chain
         .then(async () => {
@@ -107,10 +113,21 @@ export function createWorkerKit(deps: WorkerDeps) {
           else ts = (await chat.post(channel, r)).ts;
         })
         .catch((err) => log.warn('could not show progress', { error: describeError(err) })));
+    const showLatest = throttle((text) => void show(reply(title, 'info', [{ kind: 'text', text: `:hourglass_flowing_sand: ${text}` }])));
     return {
-      report: throttle((text) => void show(reply(title, 'info', [{ kind: 'text', text: `:hourglass_flowing_sand: ${text}` }]))),
+      /** a phase; shown only once the work has run about a second, so quick commands answer as usual */
+      report(text: string) {
+        latest = text;
+        if (done) return;
+        if (Date.now() - started >= SHOW_AFTER_MS) return showLatest(text);
+        pending ??= setTimeout(() => {
+          if (!done && latest) showLatest(latest);
+        }, SHOW_AFTER_MS - (Date.now() - started));
+      },
       /** the result in place of the progress; false when no progress was ever shown */
       async finish(result: Reply): Promise<boolean> {
+        done = true;
+        clearTimeout(pending);
         await chain;
         if (!ts || ts === existingTs) return false;
         await show(result);
