@@ -140,8 +140,16 @@ export async function startHarness(o: HarnessOptions = {}) {
       {},
     );
     const ackMs = Date.now() - started;
+    const postsBefore = slack.posts.length;
     await lambda.settled();
-    const responses = slack.responses.filter((r) => r.id === id).map((r) => r.body);
+    const responses: Array<Record<string, unknown>> = slack.responses.filter((r) => r.id === id).map((r) => r.body);
+    // work that ran longer than a second showed its progress in a channel message, and the result replaced it there
+    if (!responses.length) {
+      const mine = slack.posts.slice(postsBefore);
+      const progress = mine.find((p) => p.method === 'chat.postMessage' && /Working on/.test(String(p.body['text'])));
+      const final = progress && mine.filter((p) => p.method === 'chat.update' && p.body['channel'] === progress.body['channel']).at(-1);
+      if (final) responses.push({ response_type: 'in_channel', ...final.body });
+    }
     return {
       status: res.statusCode,
       ack: res.body ? (JSON.parse(res.body) as { text: string; response_type: string }) : undefined,
