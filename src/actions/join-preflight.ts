@@ -62,7 +62,8 @@ export async function preflight(p: PreflightInput): Promise<ReplyPart[]> {
 
 /** From the target itself: a short-lived container on its host network opens TCP to every manager's 2377 and 7946. */
 async function portChecks(p: PreflightInput): Promise<{ checked: number; warning?: string }> {
-  const managers = p.members.filter((n) => n.role === 'manager' && n.manager?.addr);
+  // a manager that is down or locked listens on nothing: its ports say nothing about the target's firewall
+  const managers = p.members.filter((n) => n.role === 'manager' && n.manager?.addr && n.manager.reachability === 'reachable');
   const hosts = [...new Set(managers.map((m) => m.manager!.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')))].filter((h) => /^[0-9a-fA-F.:]+$/.test(h));
   if (!hosts.length) return { checked: 0 };
   if (!(await p.daemons.hasImage(p.url, p.probeImage).catch(() => false))) {
