@@ -5,8 +5,8 @@ import type { Log } from './log.js';
 import type { AuditHistory, ChatPort, Counters } from './ports.js';
 import { code } from './render/escape.js';
 
-/** Slack takes about one message a second per channel; a refusal flood must not drown the audit channel. */
-const REFUSALS_POSTED_PER_MINUTE = 5;
+/** Slack takes about one message a second per channel: a flood of refusals (a script, a stuck button) must not drown the audit channel, while a person retrying a few times is still seen. */
+const REFUSALS_POSTED_PER_MINUTE = 20;
 
 const TONE: Record<AuditEvent['outcome'], Tone> = {
   requested: 'info',

@@ -254,12 +254,12 @@ describe('audit floods', () => {
     const log = new MemoryLog();
     const audit = createAudit({ chat, log, history: state, counters: state });
     const policy = { auditChannel: 'C0AUDIT', auditRetentionDays: 400 };
-    for (let i = 0; i < 20; i++) {
+    for (let i = 0; i < 40; i++) {
       await audit.record({ requestId: `r${i}`, at: '2026-11-21T10:00:30.000Z', user: 'U0VIEW', command: 'rotate worker', outcome: 'refused', detail: 'no' }, policy);
     }
-    expect(chat.posts).toHaveLength(6);
-    expect(chat.posts[5]!.reply.title).toBe('audit: refusals coalesced');
-    expect(state.events).toHaveLength(20);
-    expect(log.lines.filter((l) => l.message === 'audit')).toHaveLength(20);
+    expect(chat.posts).toHaveLength(21);
+    expect(chat.posts[20]!.reply.title).toBe('audit: refusals coalesced');
+    expect(state.events).toHaveLength(40);
+    expect(log.lines.filter((l) => l.message === 'audit')).toHaveLength(40);
   });
 });
