@@ -29,7 +29,12 @@ export const recover: ChangeAction<ArgsFor<'recover'>, RecoverPlan> = {
     } catch (err) {
       if (!(err instanceof SwarmError && err.code === 'QUORUM_LOST')) throw err;
     }
-    const probes = await ctx.swarm.nodes.probeManagers();
+    // a survivor that just lost its peers can be slow to answer /info: one more look before saying it isn't there
+    let probes = await ctx.swarm.nodes.probeManagers();
+    if (!probes.some((p) => p.info && (p.endpoint === args.from!.ref || p.info.name.toLowerCase() === args.from!.ref.toLowerCase()))) {
+      await new Promise((r) => setTimeout(r, 1000));
+      probes = await ctx.swarm.nodes.probeManagers();
+    }
     const from = pick(probes, args.from!.ref);
     const total = Math.max(from.info!.managers, probes.length);
     const answering = probes.filter((p) => p.info && p.info.localState !== 'inactive');
