@@ -64,9 +64,14 @@ describe.skipIf(labUnavailable())('state in one table, against the real swarm', 
     const approvals = h.auditPosts().filter((p) => /audit: approved \/swarm promote lab-n4/.test(JSON.stringify(p)));
     expect(approvals).toHaveLength(1);
     // and back, through the same rule, once lab-n4 is a Raft member (a manager Docker can't find in Raft can't be demoted)
-    for (let i = 0; i < 60 && docker('lab-n1', 'node', 'inspect', 'lab-n4', '--format', '{{.ManagerStatus.Reachability}}') !== 'reachable'; i++) {
-      await new Promise((r) => setTimeout(r, 500));
-    }
+    const reachable = () => {
+      try {
+        return docker('lab-n1', 'node', 'inspect', 'lab-n4', '--format', '{{.ManagerStatus.Reachability}}') === 'reachable';
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 60 && !reachable(); i++) await new Promise((r) => setTimeout(r, 500));
     await h.slash('demote lab-n4', { user: USERS.operator });
     await h.click({ actionId: APPROVE_ACTION, value: approvalValue(), user: USERS.approver, messageTs: '1700000201.000100' });
     expect(role('lab-n4')).toBe('worker');
