@@ -19,7 +19,7 @@ import { INCIDENT_KINDS, readOnly, type IncidentStore, type InfoProbe, type Swar
 import { swarmOf, type SwarmJobDeps } from './deps.js';
 import { signAlertButton } from './watch-button.js';
 import { DAY_MS, detect, MINUTE_MS, type Detection, type Observation } from './watch-detect.js';
-import { followUpMessage, groupMessage, incidentMessage, incidentTitle, noticeMessage, resolutionReply, resolvedParent, type SignCommand } from './watch-messages.js';
+import { followUpMessage, groupMessage, incidentMessage, noticeMessage, resolutionReply, resolvedParent, type SignCommand } from './watch-messages.js';
 import { incidentKey, mutedBy, reconcile, type Change } from './watch-reconcile.js';
 
 /** The EventBridge scheduled event, reduced to what the logs want. */
