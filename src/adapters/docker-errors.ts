@@ -27,7 +27,7 @@ export function classify(err: unknown): EndpointFailure | undefined {
     if (e.statusCode === 503 && /not a swarm manager|not part of a swarm/i.test(msg)) return 'not-manager';
     // a manager restarted under autolock refuses every swarm call until it is unlocked: the others may still answer
     if (e.statusCode === 503 && /encrypted and needs to be unlocked|encrypted and locked/i.test(msg)) return 'locked';
-    if (/does not have a leader|no elected cluster leader|context deadline exceeded|rpc error: code = (Unavailable|DeadlineExceeded)/i.test(msg))
+    if (/does not have a leader|no elected cluster leader|context deadline exceeded|rpc error: code = (Unavailable|DeadlineExceeded)/i.test(msg) || lostLeadership(err))
       return 'no-leader';
     return undefined;
   }
@@ -59,8 +59,15 @@ export const statusOf = (err: unknown): number | undefined => {
 export const isOutOfSequence = (err: unknown) => /update out of sequence/i.test(dockerMessage(err));
 
 /**
+ * The leader lost its quorum while the change was in its Raft log: the entry
+ * stays there and is committed if that manager wins the next election, so the
+ * change may still happen minutes later, once the managers are back.
+ */
+export const lostLeadership = (err: unknown) => /lost leader(ship| status)/i.test(dockerMessage(err));
+
+/**
  * A failure after the request may have left: a time-out, a reset or a hang-up
  * means the daemon may have acted on it, so it must not be sent elsewhere blindly.
  */
 export const mayHaveArrived = (err: unknown) =>
-  isTimeout(err) || /deadline|ECONNRESET|socket hang up/i.test(`${(err as DockerErrorLike)?.code ?? ''} ${dockerMessage(err)}`);
+  isTimeout(err) || lostLeadership(err) || /deadline|ECONNRESET|socket hang up/i.test(`${(err as DockerErrorLike)?.code ?? ''} ${dockerMessage(err)}`);

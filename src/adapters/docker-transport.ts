@@ -7,7 +7,7 @@
  */
 import { SwarmError } from '../errors.js';
 import type { ClusterCredentials } from '../ports.js';
-import { classify, describeFailure, isTimeout, mayHaveArrived, statusOf, type EndpointFailure } from './docker-errors.js';
+import { classify, describeFailure, isTimeout, lostLeadership, mayHaveArrived, statusOf, type EndpointFailure } from './docker-errors.js';
 import { tlsConnector } from './docker-connector.js';
 
 /** The newest Engine API we speak; we use min(this, the daemon's) and never pin one version. */
@@ -201,6 +201,14 @@ export class DockerTransport {
   private async skippable(ep: Endpoint, err: unknown, write: boolean): Promise<Failure> {
     let kind = classify(err);
     if (!kind) throw err;
+    if (write && lostLeadership(err)) {
+      throw new SwarmError(
+        'UNCERTAIN',
+        `The swarm lost its leader (${ep.url}) while the change was being committed. Raft keeps it and may still apply it once enough managers are back, ` +
+          'so it may or may not happen. When `/swarm status` shows a leader again, check with `/swarm nodes` before trying again.',
+        { cause: err },
+      );
+    }
     if (write && mayHaveArrived(err)) {
       throw new SwarmError('UNCERTAIN', `${ep.url} did not confirm the change in time (${describeFailure(kind, err)}); it may or may not have happened.`, {
         cause: err,

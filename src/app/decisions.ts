@@ -87,7 +87,7 @@ export async function handleDecision(kit: WorkerKit, deps: WorkerDeps, job: Deci
   }
   await audit(policy, { ...event, outcome: 'approved', detail: `Approved by <@${job.user}> at ${when}.` });
   let result: Reply;
-  let failure: { outcome: AuditEvent['outcome']; detail: string } | undefined;
+  let failure: ReturnType<typeof failureOutcome> | undefined;
   try {
     // the approval message itself shows the progress of what was approved
     const progress = (text: string) =>
@@ -102,7 +102,8 @@ export async function handleDecision(kit: WorkerKit, deps: WorkerDeps, job: Deci
     result = failureReply(err, { requestId: req.id, command: req.text, cluster: req.cluster, user: req.requester });
   }
   const ok = !failure && result.tone !== 'error';
-  await decisionMessage(ok ? `Approved and done: ${result.title}` : 'Approved, but it did not happen', ok ? 'ok' : 'error', [`Approved by <@${job.user}> at ${when}.`], result.parts);
+  const headline = ok ? `Approved and done: ${result.title}` : failure?.unknown ? 'Approved, outcome unknown' : 'Approved, but it did not happen';
+  await decisionMessage(headline, ok ? 'ok' : 'error', [`Approved by <@${job.user}> at ${when}.`], result.parts);
   await audit(policy, {
     ...event,
     outcome: ok ? 'succeeded' : failure?.outcome === 'refused' ? 'refused' : 'failed',

@@ -86,6 +86,10 @@ export function createWorkerKit(deps: WorkerDeps) {
         'No leader: nothing was changed',
       );
     }
+    if (err instanceof SwarmError && err.code === 'UNCERTAIN') {
+      log.error('command outcome unknown', { ...ctx, error: describeError(err) });
+      return errorReply(err.message, 'Outcome unknown');
+    }
     if (isUserFacing(err)) {
       log.warn('command refused', { ...ctx, error: describeError(err) });
       return errorReply(err.message);
@@ -137,10 +141,10 @@ export function createWorkerKit(deps: WorkerDeps) {
   }
 
   /** How a failure is audited: "may or may not have happened" is no refusal but a failure to look into. */
-  function failureOutcome(err: unknown): { outcome: AuditEvent['outcome']; detail: string } {
-    if (err instanceof OutOfTime) return { outcome: 'failed', detail: 'Outcome unknown: the function ran out of time. Check with /swarm status.' };
-    const uncertain = err instanceof SwarmError && err.code === 'UNCERTAIN';
-    return { outcome: isUserFacing(err) && !uncertain ? 'refused' : 'failed', detail: isUserFacing(err) ? err.message : 'internal error (see logs)' };
+  function failureOutcome(err: unknown): { outcome: AuditEvent['outcome']; detail: string; unknown: boolean } {
+    if (err instanceof OutOfTime) return { outcome: 'failed', detail: 'Outcome unknown: the function ran out of time. Check with /swarm status.', unknown: true };
+    const unknown = err instanceof SwarmError && err.code === 'UNCERTAIN';
+    return { outcome: isUserFacing(err) && !unknown ? 'refused' : 'failed', detail: isUserFacing(err) ? err.message : 'internal error (see logs)', unknown };
   }
 
   /** Delivery to Slack never changes what happened or what is audited: a failure is logged. */

@@ -132,6 +132,20 @@ describe('writes are only sent again when they surely did not arrive', () => {
     expect(connector.to(B)).toHaveLength(0);
   });
 
+  it('does not call it refused when the leader lost its quorum with the change in its log: it may still be committed', async () => {
+    // what dockerd 20.10 answered in the lab when two of three managers died mid-promote; the promote happened minutes later
+    const lost = dockerError(500, 'rpc error: code = Unknown desc = raft: failed to process the request: node lost leader status');
+    const { t, connector } = transport({ [A]: { answer: () => Promise.reject(lost) }, [B]: ok });
+    const err = await write(t).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(SwarmError);
+    expect((err as SwarmError).code).toBe('UNCERTAIN');
+    expect((err as SwarmError).message).toMatch(/may still apply it once enough managers are back/);
+    expect(connector.to(B)).toHaveLength(0);
+    // a read hitting the same goes on to the next manager
+    const { t: t2 } = transport({ [A]: { answer: () => Promise.reject(lost) }, [B]: ok });
+    expect(await read(t2)).toEqual(['node']);
+  });
+
   it('does go on with a read that timed out', async () => {
     const { t, connector } = transport({ [A]: { ping: 'hang', answer: pending }, [B]: ok });
     // the first ping must answer for the call to be sent at all: let it, then hang

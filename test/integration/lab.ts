@@ -74,18 +74,41 @@ export function resetSpares(lab: Lab): void {
   }
 }
 
-/** Wait until every manager is back and reachable, so later tests start from a healthy swarm. */
-export async function waitForHealthy(deadlineMs = 150_000) {
+/**
+ * Wait until every manager is back and reachable, so later tests start from a
+ * healthy swarm: `managers` of them (the lab's three unless told otherwise;
+ * undefined takes any number). The error says what the swarm looked like last.
+ */
+export async function waitForHealthy(deadlineMs = 150_000, managers: number | undefined = 3) {
+  const until = Date.now() + deadlineMs;
+  let seen = 'nothing yet';
+  for (;;) {
+    try {
+      const ls = docker('lab-n1', 'node', 'ls', '--format', '{{.Hostname}} {{.ManagerStatus}}');
+      seen = ls.replace(/\n/g, '; ');
+      const statuses = ls
+        .split('\n')
+        .map((l) => l.split(' ')[1] ?? '')
+        .filter(Boolean);
+      if ((managers === undefined || statuses.length === managers) && statuses.every((s) => s === 'Leader' || s === 'Reachable')) return;
+    } catch (err) {
+      seen = String((err as Error).message).split('\n').find((l) => /Error|rpc/.test(l)) ?? 'no answer';
+    }
+    if (Date.now() > until) throw new Error(`lab did not become healthy again (${managers ?? 'any number of'} managers wanted; last seen: ${seen})`);
+    await new Promise((r) => setTimeout(r, 1000));
+  }
+}
+
+/** Wait until lab-n1 itself says the swarm has no leader (it leads for a few seconds after losing its peers). */
+export async function waitForNoLeader(deadlineMs = 60_000) {
   const until = Date.now() + deadlineMs;
   for (;;) {
     try {
-      const ls = docker('lab-n1', 'node', 'ls', '--format', '{{.ManagerStatus}}');
-      const managers = ls.split('\n').filter(Boolean);
-      if (managers.length === 3 && managers.every((s) => s === 'Leader' || s === 'Reachable')) return;
-    } catch {
-      /* no leader yet */
+      docker('lab-n1', 'node', 'ls', '-q');
+    } catch (err) {
+      if (/does not have a leader/.test(String((err as Error).message))) return;
     }
-    if (Date.now() > until) throw new Error('lab did not become healthy again');
+    if (Date.now() > until) throw new Error('lab-n1 still answered as if there were a leader');
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -106,11 +129,13 @@ export async function waitForQuorum(deadlineMs = 120_000) {
   }
 }
 
-/** One at a time: two managers starting together can split votes for a minute. */
-export async function bringBackN2N3() {
+/**
+ * One at a time: two managers starting together can split votes for a minute.
+ * `managers`: how many there should be afterwards (undefined: any number).
+ */
+export async function bringBackN2N3(managers: number | undefined = 3) {
   labSh('start', 'lab-n2');
   await waitForQuorum();
   labSh('start', 'lab-n3');
-  await waitForHealthy();
+  await waitForHealthy(150_000, managers);
 }
-

@@ -19,6 +19,7 @@ import { createWorker } from '../../src/app/worker.js';
 import { createAudit } from '../../src/audit.js';
 import { signJob } from '../../src/domain/job-signature.js';
 import type { Reply } from '../../src/domain/reply.js';
+import { SwarmError } from '../../src/errors.js';
 import { renderBlockKit, type SlackMessage } from '../../src/render/block-kit.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
 import type { InfoProbe, ServiceTask, SwarmNode } from '../../src/ports.js';
@@ -460,6 +461,21 @@ describe('golden: the two-person rule', () => {
     expect(w.swarm.changes).toEqual([]);
     expect(w.lastUpdate()?.title).toBe('Approved, but it did not happen');
     golden('decision-approved-failed', w.lastUpdate());
+  });
+
+  it('promote approved, but the leader lost quorum with it in its Raft log: outcome unknown, never "nothing was changed"', async () => {
+    const w = world();
+    await w.command('promote wrk-1', 'U0OPS', 'req-promote-lost');
+    w.swarm.nodes.update = async () => {
+      throw new SwarmError('UNCERTAIN', 'The swarm lost its leader (tcp://10.0.0.1:2376) while the change was being committed. It may or may not happen.');
+    };
+    w.at(2 * MINUTE);
+    await w.click(w.approveValue(), 'U0APPROVE');
+    expect(w.lastUpdate()?.title).toBe('Approved, outcome unknown');
+    expect(renderPlainText(w.lastUpdate()!)).not.toMatch(/Nothing was changed/i);
+    expect(w.auditPost('failed')).toBeDefined();
+    expect(w.auditPost('refused')).toBeUndefined();
+    golden('decision-approved-outcome-unknown', w.lastUpdate());
   });
 
   it('join manager approved, but another daemon answers at that address now', async () => {
