@@ -8,6 +8,7 @@
  */
 import { performance } from 'node:perf_hooks';
 import { createStateClient, DynamoState } from '../src/adapters/dynamo-state.js';
+import { DynamoWatchStore } from '../src/adapters/dynamo-watch.js';
 import { startLocalDynamo } from '../src/adapters/local-dynamo.js';
 import { composeLocalWatch } from '../src/composition/watch.js';
 import type { ChatPort, ClusterCredentials } from '../src/ports.js';
@@ -27,9 +28,10 @@ export interface WatchBench {
 export async function benchWatchPass(lab: Lab, creds: ClusterCredentials, passes = 20): Promise<WatchBench> {
   const { swarm, calls, reset } = countingSwarm(creds);
   const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-bench-state' });
-  const state = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName);
+  const doc = createStateClient(dynamo.clientConfig);
+  const store = { incidents: new DynamoWatchStore(doc, dynamo.tableName), claims: new DynamoState(doc, dynamo.tableName) };
   const silent: ChatPort = { respond: async () => undefined, post: async () => ({ ts: '1.0' }), update: async () => undefined, upload: async () => undefined };
-  const watch = composeLocalWatch({ creds, store: state, chat: silent, graceMinutes: 3, swarm });
+  const watch = composeLocalWatch({ creds, store, chat: silent, graceMinutes: 3, swarm });
   try {
     const t = performance.now();
     await watch({});

@@ -12,6 +12,7 @@ import { runLocal } from './composition/local.js';
 import { runWatchOnce } from './composition/watch.js';
 import type { ClusterCredentials } from './ports.js';
 import { createStateClient, DynamoState } from './adapters/dynamo-state.js';
+import { DynamoWatchStore } from './adapters/dynamo-watch.js';
 import { startLocalDynamo } from './adapters/local-dynamo.js';
 import { FileUnlockKeys } from './adapters/file-unlock-keys.js';
 import { conversationArgs, runConversation } from './local/main.js';
@@ -38,10 +39,11 @@ const text = process.argv.slice(2).join(' ');
 // the bot's table, embedded: dynalite in this process, the real AWS SDK pointed at it
 const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
 try {
-  const history = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName);
+  const doc = createStateClient(dynamo.clientConfig);
+  const history = new DynamoState(doc, dynamo.tableName);
   const needsSwarm = !/^\s*help\b/i.test(text);
   // `--watch-once`: one pass of the watch over the lab, its posts printed instead of sent
-  const { output, ok } = text.trim() === '--watch-once' ? await runWatchOnce(credentials(), history) : await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history, history, new FileUnlockKeys(path.join(labDir(), 'unlock-keys')));
+  const { output, ok } = text.trim() === '--watch-once' ? await runWatchOnce(credentials(), { incidents: new DynamoWatchStore(doc, dynamo.tableName), claims: history }) : await runLocal(text, needsSwarm ? credentials() : { endpoints: ['tcp://127.0.0.1:1'], ca: '', cert: '', key: '' }, history, history, new FileUnlockKeys(path.join(labDir(), 'unlock-keys')));
   process.stdout.write(output);
   process.exitCode = ok ? 0 : 1;
 } finally {

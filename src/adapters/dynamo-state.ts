@@ -1,53 +1,19 @@
-import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
-import { DeleteCommand, DynamoDBDocumentClient, GetCommand, PutCommand, UpdateCommand, QueryCommand, type QueryCommandInput } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { z } from 'zod';
 import { AuditEventSchema, type AuditEvent } from '../jobs.js';
-import {
-  INCIDENT_KINDS,
-  type AuditHistory,
-  type AuditQuery,
-  type Claims,
-  type Clock,
-  type Counters,
-  type IncidentStore,
-  type PendingApproval,
-  type PendingApprovals,
-  type WatchClusterState,
-  type WatchIncident,
-  type WatchMute,
-  type WatchSnapshot,
-} from '../ports.js';
+import type { AuditHistory, AuditQuery, Claims, Counters, PendingApproval, PendingApprovals } from '../ports.js';
+import { DAY_SECONDS, epochSeconds, issues, StateTable, type StateTableOptions } from './dynamo-table.js';
 import { GSI1, TTL_ATTRIBUTE } from './state-table.js';
 
-/**
- * A document client for the state table. The SDK takes the endpoint from
- * `AWS_ENDPOINT_URL_DYNAMODB` by itself (or `AWS_ENDPOINT_URL`), which is
- * how the tests and the local runner reach dynalite.
- */
-export function createStateClient(config: DynamoDBClientConfig = {}): DynamoDBDocumentClient {
-  return DynamoDBDocumentClient.from(new DynamoDBClient(config), { marshallOptions: { removeUndefinedValues: true } });
-}
+export { createStateClient, type MalformedItem } from './dynamo-table.js';
 
-/** An item that failed its schema on read: skipped, never trusted. */
-export interface MalformedItem {
-  pk: string;
-  sk: string;
-  reason: string;
-}
-
-export interface DynamoStateOptions {
-  clock?: Clock;
-  /** told about each item skipped because it failed its schema */
-  onMalformed?: (item: MalformedItem) => void;
+export interface DynamoStateOptions extends StateTableOptions {
   /** how long a claim holds when the caller gives no `ttlSeconds` (default 7 days: long past any retry) */
   claimTtlSeconds?: number;
   /** how long a pending approval stays in the table after its expiry, for a late sweep (default 7 days) */
   pendingKeepSeconds?: number;
-  /** how long a watch incident nobody touches stays (default 400 days): housekeeping for clusters no longer watched */
-  watchKeepSeconds?: number;
 }
 
-const DAY_SECONDS = 86_400;
 /** width of a zero-padded expiry in ms: lexicographic order is numeric order up to year 33658 */
 const EXP_WIDTH = 15;
 const MAX_EXP = 10 ** EXP_WIDTH - 1;
@@ -59,10 +25,6 @@ const MAX_AUDIT_DAYS = 3660;
 const PENDING = 'PENDING';
 const CLAIM = 'CLAIM';
 const AUDIT = 'AUDIT';
-const WATCH = 'WATCH';
-const INCIDENT = 'INCIDENT';
-const MUTE = 'MUTE';
-const WATCH_STATE = 'STATE';
 
 const PendingApprovalSchema = z.object({
   id: z.string().min(1),
@@ -74,58 +36,13 @@ const PendingApprovalSchema = z.object({
   requester: z.string(),
 });
 
-const ms = z.number().int().nonnegative();
-const IncidentKindSchema = z.enum(INCIDENT_KINDS);
-
-const WatchIncidentSchema = z.object({
-  cluster: z.string().min(1),
-  kind: IncidentKindSchema,
-  subject: z.string().min(1),
-  name: z.string(),
-  role: z.enum(['manager', 'worker']).optional(),
-  status: z.enum(['pending', 'open']),
-  since: ms,
-  openedAt: ms.optional(),
-  clearSince: ms.optional(),
-  flaps: z.number().int().nonnegative(),
-  detail: z.string(),
-  channel: z.string().optional(),
-  ts: z.string().optional(),
-  title: z.string().optional(),
-  text: z.string().optional(),
-  muted: z.boolean().optional(),
-  noted: z.array(z.string()).optional(),
-}) satisfies z.ZodType<WatchIncident>;
-
-const WatchMuteSchema = z.object({
-  cluster: z.string().min(1),
-  target: z.string().min(1),
-  kind: IncidentKindSchema.optional(),
-  nodeId: z.string().optional(),
-  until: ms,
-  by: z.string(),
-  at: ms,
-}) satisfies z.ZodType<WatchMute>;
-
-const WatchStateSchema = z.object({
-  cluster: z.string().min(1),
-  leader: z.object({ id: z.string(), hostname: z.string() }).optional(),
-  leaderChangedAt: ms.optional(),
-  certsCheckedAt: ms.optional(),
-  rotationSince: ms.optional(),
-  lastPassAt: ms.optional(),
-}) satisfies z.ZodType<WatchClusterState>;
-
 const padExp = (ms: number) => String(ms).padStart(EXP_WIDTH, '0');
-const epochSeconds = (ms: number) => Math.ceil(ms / 1000);
 /** UTC day of an instant, the audit history's partition */
 const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
-const issues = (e: z.ZodError) => e.issues.map((i) => `${i.path.join('.') || '(item)'}: ${i.message}`).join('; ');
-
-type Item = Record<string, unknown>;
 
 /**
- * The bot's state in one DynamoDB table (see infra/state-table.json). Item layout:
+ * The bot's state in one DynamoDB table (see infra/state-table.json); the
+ * watch's items are DynamoWatchStore's (dynamo-watch.ts). Item layout:
  *
  * | what | pk | sk | gsi1pk / gsi1sk | other attributes |
  * |---|---|---|---|---|
@@ -145,23 +62,14 @@ type Item = Record<string, unknown>;
  * incident's subject (a node ID, an endpoint, `-`) and a mute's target (a
  * kind or a hostname) are part of the sort key: one item each per cluster.
  */
-export class DynamoState implements Claims, PendingApprovals, AuditHistory, IncidentStore, Counters {
-  private readonly clock: Clock;
-  private readonly onMalformed: (item: MalformedItem) => void;
+export class DynamoState extends StateTable implements Claims, PendingApprovals, AuditHistory, Counters {
   private readonly claimTtlSeconds: number;
   private readonly pendingKeepSeconds: number;
-  private readonly watchKeepSeconds: number;
 
-  constructor(
-    private readonly doc: DynamoDBDocumentClient,
-    private readonly tableName: string,
-    opts: DynamoStateOptions = {},
-  ) {
-    this.clock = opts.clock ?? { now: () => new Date() };
-    this.onMalformed = opts.onMalformed ?? (() => {});
+  constructor(doc: DynamoDBDocumentClient, tableName: string, opts: DynamoStateOptions = {}) {
+    super(doc, tableName, opts);
     this.claimTtlSeconds = opts.claimTtlSeconds ?? 7 * DAY_SECONDS;
     this.pendingKeepSeconds = opts.pendingKeepSeconds ?? 7 * DAY_SECONDS;
-    this.watchKeepSeconds = opts.watchKeepSeconds ?? 400 * DAY_SECONDS;
   }
 
   // ---- claims ----------------------------------------------------------------
@@ -347,95 +255,5 @@ export class DynamoState implements Claims, PendingApprovals, AuditHistory, Inci
       },
     );
     return events;
-  }
-
-  // ---- the watch: incidents, mutes, the last state of each cluster --------------
-
-  async load(cluster: string): Promise<WatchSnapshot> {
-    const now = this.clock.now().getTime();
-    const nowSeconds = Math.floor(now / 1000);
-    const snapshot: WatchSnapshot = { incidents: [], mutes: [] };
-    const items = await this.queryAll({
-      TableName: this.tableName,
-      KeyConditionExpression: 'pk = :pk',
-      ExpressionAttributeValues: { ':pk': `${WATCH}#${cluster}` },
-      ConsistentRead: true,
-    });
-    for (const item of items) {
-      if (this.expired(item, nowSeconds)) continue;
-      const sk = String(item['sk']);
-      const [schema, value] = sk.startsWith(`${INCIDENT}#`)
-        ? [WatchIncidentSchema, item['incident']]
-        : sk.startsWith(`${MUTE}#`)
-          ? [WatchMuteSchema, item['mute']]
-          : [WatchStateSchema, item['state']];
-      const parsed = schema.safeParse(value);
-      if (!parsed.success) this.report(item, issues(parsed.error));
-      else if (sk.startsWith(`${INCIDENT}#`)) snapshot.incidents.push(parsed.data as WatchIncident);
-      else if (sk.startsWith(`${MUTE}#`)) {
-        if ((parsed.data as WatchMute).until > now) snapshot.mutes.push(parsed.data as WatchMute);
-      } else snapshot.state = parsed.data as WatchClusterState;
-    }
-    return snapshot;
-  }
-
-  async putIncident(incident: WatchIncident): Promise<void> {
-    const i = WatchIncidentSchema.parse(incident);
-    await this.putWatch(i.cluster, `${INCIDENT}#${i.kind}#${i.subject}`, { incident: i }, this.clock.now().getTime() + this.watchKeepSeconds * 1000);
-  }
-
-  async removeIncident(key: Pick<WatchIncident, 'cluster' | 'kind' | 'subject'>): Promise<void> {
-    await this.doc.send(new DeleteCommand({ TableName: this.tableName, Key: { pk: `${WATCH}#${key.cluster}`, sk: `${INCIDENT}#${key.kind}#${key.subject}` } }));
-  }
-
-  async putState(state: WatchClusterState): Promise<void> {
-    const s = WatchStateSchema.parse(state);
-    await this.putWatch(s.cluster, WATCH_STATE, { state: s }, this.clock.now().getTime() + this.watchKeepSeconds * 1000);
-  }
-
-  async putMute(mute: WatchMute): Promise<void> {
-    const m = WatchMuteSchema.parse(mute);
-    await this.putWatch(m.cluster, `${MUTE}#${m.target}`, { mute: m }, m.until + DAY_SECONDS * 1000);
-  }
-
-  async removeMute(cluster: string, target: string): Promise<boolean> {
-    const out = await this.doc.send(
-      new DeleteCommand({ TableName: this.tableName, Key: { pk: `${WATCH}#${cluster}`, sk: `${MUTE}#${target}` }, ReturnValues: 'ALL_OLD' }),
-    );
-    const old = WatchMuteSchema.safeParse(out.Attributes?.['mute']);
-    return old.success && old.data.until > this.clock.now().getTime();
-  }
-
-  private async putWatch(cluster: string, sk: string, attributes: Item, expiresAtMs: number): Promise<void> {
-    await this.doc.send(new PutCommand({ TableName: this.tableName, Item: { pk: `${WATCH}#${cluster}`, sk, ...attributes, [TTL_ATTRIBUTE]: epochSeconds(expiresAtMs) } }));
-  }
-
-  // ---- helpers ---------------------------------------------------------------
-
-  /**
-   * Every item of a query, page by page; `each` may stop it early by
-   * returning false.
-   */
-  private async queryAll(input: QueryCommandInput, each?: (item: Item) => boolean): Promise<Item[]> {
-    const items: Item[] = [];
-    let start: Record<string, unknown> | undefined;
-    do {
-      const page = await this.doc.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-      for (const item of page.Items ?? []) {
-        items.push(item);
-        if (each && !each(item)) return items;
-      }
-      start = page.LastEvaluatedKey;
-    } while (start);
-    return items;
-  }
-
-  private expired(item: Item, nowSeconds: number): boolean {
-    const exp = item[TTL_ATTRIBUTE];
-    return typeof exp === 'number' && exp <= nowSeconds;
-  }
-
-  private report(item: Item, reason: string): void {
-    this.onMalformed({ pk: String(item['pk']), sk: String(item['sk']), reason });
   }
 }

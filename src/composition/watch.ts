@@ -1,7 +1,7 @@
 /**
  * The `watch` function's wiring: the scheduled functions' parts (policy and
  * credentials from SSM, the swarm, Slack with the bot token, the table),
- * with the table as the incident store.
+ * with the table as the incident store (DynamoWatchStore).
  */
 import { DockerSwarm } from '../adapters/docker-swarm.js';
 import { createWatch, type WatchTiming } from '../app/watch.js';
@@ -12,9 +12,9 @@ import { renderPlainText } from '../render/plain-text.js';
 import { composeWorkerParts } from './worker.js';
 
 export function composeWatch(env: NodeJS.ProcessEnv = process.env, o: { clock?: Clock; timing?: WatchTiming } = {}) {
-  const { params, deps, state } = composeWorkerParts(env, 'watch', o.clock);
+  const { params, deps, incidents } = composeWorkerParts(env, 'watch', o.clock);
   // alert buttons are signed with a key from the bot token: this function's role can't read the signing secret
-  return createWatch({ ...deps, incidents: state, botToken: () => params.botToken(), ...(o.timing ? { timing: o.timing } : {}) });
+  return createWatch({ ...deps, incidents, botToken: () => params.botToken(), ...(o.timing ? { timing: o.timing } : {}) });
 }
 
 /**
@@ -22,7 +22,13 @@ export function composeWatch(env: NodeJS.ProcessEnv = process.env, o: { clock?: 
  * incidents in the given store, Slack replaced by `chat`. For the local
  * runner and the bench.
  */
-export function composeLocalWatch(o: { creds: ClusterCredentials; store: IncidentStore & Claims; chat: ChatPort; log?: Log; graceMinutes: number; swarm?: Swarm }) {
+/** where a local watch keeps its incidents, and claims each pass */
+export interface WatchTables {
+  incidents: IncidentStore;
+  claims: Claims;
+}
+
+export function composeLocalWatch(o: { creds: ClusterCredentials; store: WatchTables; chat: ChatPort; log?: Log; graceMinutes: number; swarm?: Swarm }) {
   const policy = parsePolicy(
     JSON.stringify({ defaultCluster: 'lab', auditChannel: 'CLOCALAUDIT', roles: { viewer: [], operator: [], approver: [] }, clusters: { lab: { watch: { channel: 'CLOCALWATCH', graceMinutes: o.graceMinutes } } } }),
   );
@@ -33,8 +39,8 @@ export function composeLocalWatch(o: { creds: ClusterCredentials; store: Inciden
     chat: o.chat,
     log: o.log ?? { info() {}, warn() {}, error() {}, appendKeys() {}, resetKeys() {} },
     clock: { now: () => new Date() },
-    claims: o.store,
-    incidents: o.store,
+    claims: o.store.claims,
+    incidents: o.store.incidents,
     // the buttons are printed or dropped, never clicked: any key will do
     botToken: async () => 'local',
   });
@@ -45,7 +51,7 @@ export function composeLocalWatch(o: { creds: ClusterCredentials; store: Inciden
  * runner is pointed at), every post printed as plain text instead of sent to
  * Slack. No grace period: what is wrong now is said now.
  */
-export async function runWatchOnce(creds: ClusterCredentials, store: IncidentStore & Claims): Promise<{ output: string; ok: boolean }> {
+export async function runWatchOnce(creds: ClusterCredentials, store: WatchTables): Promise<{ output: string; ok: boolean }> {
   const out: string[] = [];
   let ts = 0;
   const print: ChatPort = {

@@ -4,7 +4,8 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import { powertoolsLog } from '../adapters/powertools-log.js';
 import { DockerSwarm } from '../adapters/docker-swarm.js';
-import { DynamoState } from '../adapters/dynamo-state.js';
+import { DynamoState, type MalformedItem } from '../adapters/dynamo-state.js';
+import { DynamoWatchStore } from '../adapters/dynamo-watch.js';
 import { IDEMPOTENCY_ATTRIBUTES } from '../adapters/state-table.js';
 import { PowertoolsLedger } from '../adapters/powertools-ledger.js';
 import { SlackChat } from '../adapters/slack-chat.js';
@@ -46,8 +47,10 @@ export interface WorkerParts {
   deps: SwarmJobDeps;
   dynamo: DynamoDBClient;
   table: string;
-  /** the same table as the watch's incident store */
+  /** claims, pending approvals, audit history and counters in the table */
   state: DynamoState;
+  /** the watch's incidents, mutes and state, in the same table */
+  incidents: DynamoWatchStore;
 }
 
 export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 'worker', clock: Clock = { now: () => new Date() }): WorkerParts {
@@ -63,12 +66,16 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
   );
   const log = powertoolsLog(name);
   const dynamo = new DynamoDBClient({});
-  const state = new DynamoState(DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } }), config.STATE_TABLE!, { clock, onMalformed: (item) => log.error('a malformed item in the state table was skipped', { item }) });
+  const doc = DynamoDBDocumentClient.from(dynamo, { marshallOptions: { removeUndefinedValues: true } });
+  const tableOptions = { clock, onMalformed: (item: MalformedItem) => log.error('a malformed item in the state table was skipped', { item }) };
+  const state = new DynamoState(doc, config.STATE_TABLE!, tableOptions);
+  const incidents = new DynamoWatchStore(doc, config.STATE_TABLE!, tableOptions);
   return {
     params,
     dynamo,
     table: config.STATE_TABLE!,
     state,
+    incidents,
     deps: {
       policies: params,
       credentials: params,
@@ -87,10 +94,10 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
 
 /** The `worker` function's wiring: jobs act once through Powertools Idempotency on the same table. */
 export function composeWorker(env: NodeJS.ProcessEnv = process.env): Worker {
-  const { params, deps, dynamo, table, state } = composeWorkerParts(env);
+  const { params, deps, dynamo, table, incidents } = composeWorkerParts(env);
   const ledger = new PowertoolsLedger(new DynamoDBPersistenceLayer({ tableName: table, awsSdkV3Client: dynamo, ...IDEMPOTENCY_ATTRIBUTES }));
   // the worker alone of these verifies job signatures and signs approval buttons: the only one whose role reads the signing secret
-  return createWorker({ ...deps, ledger, incidents: state, signingSecret: async () => (await params.slackSecrets()).signingSecret });
+  return createWorker({ ...deps, ledger, incidents, signingSecret: async () => (await params.slackSecrets()).signingSecret });
 }
 
 

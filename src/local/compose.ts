@@ -10,7 +10,8 @@ import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { BlockAction, BlockElementAction } from '@slack/bolt';
-import { createStateClient, DynamoState } from '../adapters/dynamo-state.js';
+import { createStateClient, DynamoState, type MalformedItem } from '../adapters/dynamo-state.js';
+import { DynamoWatchStore } from '../adapters/dynamo-watch.js';
 import { FileUnlockKeys } from '../adapters/file-unlock-keys.js';
 import { startLocalDynamo } from '../adapters/local-dynamo.js';
 import { PowertoolsLedger } from '../adapters/powertools-ledger.js';
@@ -65,7 +66,10 @@ export async function startLocalBot(o: LocalBotOptions) {
   const params = new FolderParameters(o.folder);
   const chat = new TerminalChat(clock, o.onChat);
   const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
-  const state = new DynamoState(createStateClient(dynamo.clientConfig), dynamo.tableName, { clock, onMalformed: (item) => o.log.error('a malformed item in the state table was skipped', { item }) });
+  const doc = createStateClient(dynamo.clientConfig);
+  const tableOptions = { clock, onMalformed: (item: MalformedItem) => o.log.error('a malformed item in the state table was skipped', { item }) };
+  const state = new DynamoState(doc, dynamo.tableName, tableOptions);
+  const incidents = new DynamoWatchStore(doc, dynamo.tableName, tableOptions);
   const idempotencyClient = new DynamoDBClient(dynamo.clientConfig);
   const swarmFor = o.swarmFor ?? swarmCache();
   const signingSecret = async () => (await params.slackSecrets()).signingSecret;
@@ -81,7 +85,7 @@ export async function startLocalBot(o: LocalBotOptions) {
     claims: state,
     pending: state,
     history: state,
-    incidents: state,
+    incidents,
     unlockKeys: new FileUnlockKeys(o.unlockKeysDir ?? path.join(o.folder, 'unlock-keys')),
     ledger: new PowertoolsLedger(new DynamoDBPersistenceLayer({ tableName: dynamo.tableName, awsSdkV3Client: idempotencyClient, ...IDEMPOTENCY_ATTRIBUTES })),
     signingSecret,
@@ -112,7 +116,7 @@ export async function startLocalBot(o: LocalBotOptions) {
     log: o.log,
     clock,
     claims: state,
-    incidents: state,
+    incidents,
     botToken: () => params.botToken(),
     // one person reading, not a channel full: no pause between posts
     timing: { postIntervalMs: 0 },

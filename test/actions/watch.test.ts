@@ -1,6 +1,7 @@
 /** `/swarm watch`, `watch mute` and `watch unmute` through runCommand (parse, authorize, plan/apply), with the real table. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateClient, DynamoState } from '../../src/adapters/dynamo-state.js';
+import { createStateClient } from '../../src/adapters/dynamo-state.js';
+import { DynamoWatchStore } from '../../src/adapters/dynamo-watch.js';
 import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local-dynamo.js';
 import { runCommand } from '../../src/app/run-command.js';
 import { createWorker } from '../../src/app/worker.js';
@@ -12,12 +13,12 @@ import { FakeSwarm, manager, worker } from '../support/fixtures.js';
 
 const NOW = Date.parse('2026-11-21T10:00:00Z');
 let local: LocalDynamo;
-let store: DynamoState;
+let store: DynamoWatchStore;
 let seq = 0;
 
 beforeAll(async () => {
   local = await startLocalDynamo({ tableName: 'swarm-ops-watch-actions' });
-  store = new DynamoState(createStateClient(local.clientConfig), local.tableName, { clock: { now: () => new Date(NOW) } });
+  store = new DynamoWatchStore(createStateClient(local.clientConfig), local.tableName, { clock: { now: () => new Date(NOW) } });
 });
 afterAll(async () => {
   await local?.close();

@@ -3,56 +3,20 @@
  * keys and index as the deployed table (both read infra/state-table.json).
  */
 import { DynamoDBClient, GetItemCommand, PutItemCommand } from '@aws-sdk/client-dynamodb';
-import { GetCommand, PutCommand, QueryCommand, type DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { IdempotencyConfig, makeIdempotent } from '@aws-lambda-powertools/idempotency';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Context } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createStateClient, DynamoState, type DynamoStateOptions, type MalformedItem } from '../../src/adapters/dynamo-state.js';
-import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local-dynamo.js';
+import { describe, expect, it, vi } from 'vitest';
+import { createStateClient, DynamoState, type DynamoStateOptions } from '../../src/adapters/dynamo-state.js';
 import { createTableInput, GSI1, IDEMPOTENCY_ATTRIBUTES, KEY, tableDefinition, TTL_ATTRIBUTE } from '../../src/adapters/state-table.js';
 import type { AuditEvent } from '../../src/jobs.js';
-import type { PendingApproval, WatchIncident } from '../../src/ports.js';
+import type { PendingApproval } from '../../src/ports.js';
+import { clockAt, localStateTable, unique } from '../support/dynamo.js';
 
 const TABLE = 'swarm-ops-test-state';
-let local: LocalDynamo;
-let doc: DynamoDBDocumentClient;
-
-beforeAll(async () => {
-  local = await startLocalDynamo({ tableName: TABLE });
-  doc = createStateClient(local.clientConfig);
-});
-afterAll(async () => {
-  doc?.destroy();
-  await local?.close();
-});
-
-/** a clock the test moves */
-function clockAt(iso: string) {
-  let now = new Date(iso).getTime();
-  return {
-    now: () => new Date(now),
-    set: (at: string) => void (now = new Date(at).getTime()),
-    advance: (ms: number) => void (now += ms),
-  };
-}
-
-/** a DynamoState, the names of the commands it sent, and what it reported as malformed */
-function state(opts: DynamoStateOptions = {}) {
-  const malformed: MalformedItem[] = [];
-  const sent: Array<{ name: string; input: Record<string, unknown> }> = [];
-  const spied = createStateClient(local.clientConfig);
-  const send = spied.send.bind(spied);
-  vi.spyOn(spied, 'send').mockImplementation(((command: { constructor: { name: string }; input: Record<string, unknown> }) => {
-    sent.push({ name: command.constructor.name, input: command.input });
-    return send(command as never);
-  }) as never);
-  const s = new DynamoState(spied, TABLE, { onMalformed: (m) => malformed.push(m), ...opts });
-  return { s, sent, malformed };
-}
-
-let seq = 0;
-const unique = (prefix: string) => `${prefix}-${++seq}-${Math.random().toString(36).slice(2, 8)}`;
+const table = localStateTable(TABLE, (doc, name, opts: DynamoStateOptions) => new DynamoState(doc, name, opts));
+const state = (opts?: DynamoStateOptions) => table.store(opts);
 
 describe('the table definition (infra/state-table.json, one source for serverless.yml and the code)', () => {
   it('has the keys, the index and the TTL attribute the code uses', () => {
@@ -89,12 +53,12 @@ describe('the table definition (infra/state-table.json, one source for serverles
   });
 
   it('is reached through AWS_ENDPOINT_URL_DYNAMODB when the client is given no endpoint', async () => {
-    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', local.endpoint);
+    vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', table.local.endpoint);
     try {
       const client = new DynamoDBClient({ region: 'eu-west-1', credentials: { accessKeyId: 'x', secretAccessKey: 'x' } });
       const Key = { pk: { S: 'ENV#probe' }, sk: { S: 'ENV' } };
       await client.send(new PutItemCommand({ TableName: TABLE, Item: { ...Key, v: { S: 'through the env' } } }));
-      const got = await createStateClient(local.clientConfig).send(new GetCommand({ TableName: TABLE, Key: { pk: 'ENV#probe', sk: 'ENV' } }));
+      const got = await createStateClient(table.local.clientConfig).send(new GetCommand({ TableName: TABLE, Key: { pk: 'ENV#probe', sk: 'ENV' } }));
       expect(got.Item?.['v']).toBe('through the env');
       expect((await client.send(new GetItemCommand({ TableName: TABLE, Key }))).Item?.['v']).toEqual({ S: 'through the env' });
       client.destroy();
@@ -120,7 +84,7 @@ describe('DynamoState as Claims', () => {
     expect(await s.claim(key, 'req-1', { note: 'rotate prod' })).toBe(true);
     expect(await s.claim(key, 'req-1', { note: 'rotate prod' })).toBe(true);
     expect(await s.claim(key, 'req-2')).toBe(false);
-    const item = (await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `CLAIM#${key}`, sk: 'CLAIM' } }))).Item!;
+    const item = (await table.doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `CLAIM#${key}`, sk: 'CLAIM' } }))).Item!;
     expect(item).toMatchObject({ owner: 'req-1', note: 'rotate prod' });
     expect(typeof item[TTL_ATTRIBUTE]).toBe('number');
   });
@@ -196,7 +160,7 @@ describe('DynamoState as PendingApprovals', () => {
     const good = unique('good');
     await s.record(approval(good, T - 5_000));
     const badId = unique('bad');
-    await doc.send(
+    await table.doc.send(
       new PutCommand({
         TableName: TABLE,
         Item: {
@@ -302,7 +266,7 @@ describe('DynamoState as AuditHistory', () => {
     const { s, malformed } = state({ clock });
     const good = event('2034-01-01T10:00:00Z');
     await s.append(good, 30);
-    await doc.send(
+    await table.doc.send(
       new PutCommand({
         TableName: TABLE,
         Item: { pk: 'AUDIT#2034-01-01', sk: '2034-01-01T11:00:00.000Z#forged#succeeded', event: { requestId: 'forged', outcome: 'owned' } },
@@ -313,76 +277,12 @@ describe('DynamoState as AuditHistory', () => {
   });
 });
 
-describe('DynamoState as the watch\'s IncidentStore', () => {
-  const W = Date.parse('2026-11-21T10:00:00Z');
-  const incident = (cluster: string, over: Partial<WatchIncident> = {}): WatchIncident => ({
-    cluster, kind: 'node-down', subject: 'w1id', name: 'w1', role: 'worker', status: 'open', since: W - 600_000, openedAt: W - 420_000, flaps: 1, detail: '', channel: 'C0ALERTS', ts: '1.0001', title: 'Node down: w1', text: 'w1 is down', noted: ['flapping'], ...over,
-  });
-
-  it('keeps a cluster\'s incidents, mutes and last state under its own partition, read back with one Query (no Scan)', async () => {
-    const { s, sent } = state({ clock: clockAt('2026-11-21T10:00:00Z') });
-    const cluster = unique('prod');
-    await s.putIncident(incident(cluster));
-    await s.putIncident(incident(cluster, { kind: 'quorum-at-risk', subject: '-', name: cluster, status: 'pending', detail: '2/3' }));
-    await s.putMute({ cluster, target: 'node-down', kind: 'node-down', until: W + 3_600_000, by: 'U0OPS', at: W });
-    await s.putState({ cluster, leader: { id: 'm1id', hostname: 'm1' }, certsCheckedAt: W, lastPassAt: W });
-    await s.putIncident(incident(unique('other')));
-    sent.length = 0;
-    const snap = await s.load(cluster);
-    expect(sent.map((c) => c.name)).toEqual(['QueryCommand']);
-    expect(sent[0]!.input).toMatchObject({ KeyConditionExpression: 'pk = :pk', ExpressionAttributeValues: { ':pk': `WATCH#${cluster}` }, ConsistentRead: true });
-    expect(snap.incidents.map((i) => i.kind).sort()).toEqual(['node-down', 'quorum-at-risk']);
-    expect(snap.incidents.find((i) => i.kind === 'node-down')).toEqual(incident(cluster));
-    expect(snap.mutes).toEqual([{ cluster, target: 'node-down', kind: 'node-down', until: W + 3_600_000, by: 'U0OPS', at: W }]);
-    expect(snap.state).toEqual({ cluster, leader: { id: 'm1id', hostname: 'm1' }, certsCheckedAt: W, lastPassAt: W });
-    const { Item } = await doc.send(new GetCommand({ TableName: TABLE, Key: { pk: `WATCH#${cluster}`, sk: 'INCIDENT#node-down#w1id' } }));
-    expect(Item![TTL_ATTRIBUTE]).toBe(Math.ceil(W / 1000) + 400 * 86_400);
-  });
-
-  it('keeps one incident per (cluster, kind, subject): a second write replaces it; removing it leaves the others', async () => {
-    const { s } = state({ clock: clockAt('2026-11-21T10:00:00Z') });
-    const cluster = unique('prod');
-    await s.putIncident(incident(cluster, { status: 'pending', flaps: 0 }));
-    await s.putIncident(incident(cluster, { flaps: 2 }));
-    await s.putIncident(incident(cluster, { subject: 'w2id', name: 'w2' }));
-    expect((await s.load(cluster)).incidents.map((i) => `${i.subject} ${i.flaps}`).sort()).toEqual(['w1id 2', 'w2id 1']);
-    await s.removeIncident({ cluster, kind: 'node-down', subject: 'w1id' });
-    expect((await s.load(cluster)).incidents.map((i) => i.subject)).toEqual(['w2id']);
-  });
-
-  it('leaves out a mute that has ended, even before TTL deletes it; unmuting says whether there was one', async () => {
-    const clock = clockAt('2026-11-21T10:00:00Z');
-    const { s } = state({ clock });
-    const cluster = unique('prod');
-    await s.putMute({ cluster, target: 'w1', nodeId: 'w1id', until: W + 60_000, by: 'U0OPS', at: W });
-    await s.putMute({ cluster, target: 'leader-changed', kind: 'leader-changed', until: W + 3_600_000, by: 'U0OPS', at: W });
-    clock.advance(120_000);
-    expect((await s.load(cluster)).mutes.map((m) => m.target)).toEqual(['leader-changed']);
-    expect(await s.removeMute(cluster, 'w1')).toBe(false);
-    expect(await s.removeMute(cluster, 'leader-changed')).toBe(true);
-    expect(await s.removeMute(cluster, 'leader-changed')).toBe(false);
-  });
-
-  it('skips and reports a watch item that fails its schema; refuses to write one', async () => {
-    const { s, malformed } = state({ clock: clockAt('2026-11-21T10:00:00Z') });
-    const cluster = unique('prod');
-    await s.putIncident(incident(cluster));
-    await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: `WATCH#${cluster}`, sk: 'INCIDENT#node-down#evil', incident: { cluster, kind: 'node-down', since: 'yesterday' } } }));
-    await doc.send(new PutCommand({ TableName: TABLE, Item: { pk: `WATCH#${cluster}`, sk: 'MUTE#x', mute: { cluster, target: 'x', kind: 'everything', until: W + 1, by: 'U', at: W } } }));
-    const snap = await s.load(cluster);
-    expect(snap.incidents.map((i) => i.subject)).toEqual(['w1id']);
-    expect(snap.mutes).toEqual([]);
-    expect(malformed.map((m) => m.sk).sort()).toEqual(['INCIDENT#node-down#evil', 'MUTE#x']);
-    await expect(s.putIncident({ ...incident(cluster), kind: 'bored' as never })).rejects.toThrow();
-  });
-});
-
 describe('Powertools Idempotency in the same table', () => {
   it('keeps its records under its own partition with our TTL attribute, and runs a function once per key', async () => {
     const persistenceStore = new DynamoDBPersistenceLayer({
       tableName: TABLE,
       ...IDEMPOTENCY_ATTRIBUTES,
-      awsSdkV3Client: new DynamoDBClient(local.clientConfig),
+      awsSdkV3Client: new DynamoDBClient(table.local.clientConfig),
     });
     const config = new IdempotencyConfig({ eventKeyJmesPath: 'requestId' });
     // what a handler does with its Lambda context (facts.md: so it knows the time left)
@@ -394,7 +294,7 @@ describe('Powertools Idempotency in the same table', () => {
     expect(await work({ requestId })).toEqual(first);
     expect(runs).toBe(1);
 
-    const { Items } = await doc.send(
+    const { Items } = await table.doc.send(
       new QueryCommand({
         TableName: TABLE,
         KeyConditionExpression: 'pk = :pk',

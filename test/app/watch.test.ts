@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createStateClient, DynamoState } from '../../src/adapters/dynamo-state.js';
+import { DynamoWatchStore } from '../../src/adapters/dynamo-watch.js';
 import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local-dynamo.js';
 import { createWatch, type WatchTiming } from '../../src/app/watch.js';
 import { verifyAlertButton } from '../../src/app/watch-button.js';
@@ -37,7 +38,8 @@ function world(o: { graceMinutes?: number; swarms?: Record<string, Swarm>; timin
   const clusters = Object.fromEntries(Object.keys(swarms).map((c) => [c, { watch: { channel: 'C0ALERTS', graceMinutes: o.graceMinutes ?? 3 } }]));
   let now = T0;
   const clock = { now: () => new Date(now) };
-  const store = new DynamoState(createStateClient(local.clientConfig), local.tableName, { clock });
+  const doc = createStateClient(local.clientConfig);
+  const store = new DynamoWatchStore(doc, local.tableName, { clock });
   const chat = new FakeChat();
   const log = new MemoryLog();
   const creds = credentials();
@@ -49,7 +51,7 @@ function world(o: { graceMinutes?: number; swarms?: Record<string, Swarm>; timin
     chat,
     log,
     clock,
-    claims: store,
+    claims: new DynamoState(doc, local.tableName, { clock }),
     incidents: store,
     botToken: async () => TOKEN,
     timing: { postIntervalMs: 0, ...o.timing },

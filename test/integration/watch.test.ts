@@ -5,7 +5,8 @@
  * incidents live in the harness's table.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateClient, DynamoState } from '../../src/adapters/dynamo-state.js';
+import { createStateClient } from '../../src/adapters/dynamo-state.js';
+import { DynamoWatchStore } from '../../src/adapters/dynamo-watch.js';
 import type { WatchResult } from '../../src/app/watch.js';
 import { ALERT_ACTION } from '../../src/app/watch-button.js';
 import type { WatchIncident } from '../../src/ports.js';
@@ -20,14 +21,14 @@ type Posted = { method: string; body: Record<string, unknown> };
 
 describe.skipIf(labUnavailable())('the watch, against the real swarm', () => {
   let h: Harness;
-  let store: DynamoState;
+  let store: DynamoWatchStore;
   let watch: (event: unknown, context: unknown) => Promise<WatchResult[]>;
   let ticks = 0;
   const stopped = new Set<string>();
 
   beforeAll(async () => {
     h = await startHarness({ policy: { clusters: { lab: { rotate: ['worker'], watch: { channel: ALERTS, graceMinutes: GRACE_MS / 60_000 } } } } });
-    store = new DynamoState(createStateClient(h.dynamo.clientConfig), STATE_TABLE);
+    store = new DynamoWatchStore(createStateClient(h.dynamo.clientConfig), STATE_TABLE);
     watch = (await import('../../src/handlers/watch.js')).handler as never;
     resetSpares(h.lab);
     // a spare as a worker: the node to stop
