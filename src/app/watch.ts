@@ -14,11 +14,12 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Reply } from '../domain/reply.js';
-import { ConfigError, describeError, isUserFacing } from '../errors.js';
-import { INCIDENT_KINDS, readOnly, type IncidentStore, type InfoProbe, type SwarmReader, type WatchIncident, type WatchMute } from '../ports.js';
-import { swarmOf, type SwarmJobDeps } from './deps.js';
+import { describeError } from '../errors.js';
+import { INCIDENT_KINDS, type IncidentStore, type WatchIncident, type WatchMute } from '../ports.js';
+import type { SwarmJobDeps } from './deps.js';
 import { signAlertButton } from './watch-button.js';
-import { DAY_MS, detect, MINUTE_MS, type Detection, type Observation } from './watch-detect.js';
+import { detect, MINUTE_MS, type Detection } from './watch-detect.js';
+import { createObserver } from './watch-observe.js';
 import { followUpMessage, groupMessage, incidentMessage, noticeMessage, resolutionReply, resolvedParent, type SignCommand } from './watch-messages.js';
 import { incidentKey, mutedBy, reconcile, type Change } from './watch-reconcile.js';
 
@@ -61,7 +62,7 @@ class Deadline extends Error {}
 
 export function createWatch(deps: WatchDeps) {
   const { log } = deps;
-  const swarmFor = swarmOf(deps);
+  const observe = createObserver(deps);
   const postIntervalMs = deps.timing?.postIntervalMs ?? 1100;
   const groupAt = deps.timing?.groupAt ?? 4;
 
@@ -112,40 +113,6 @@ export function createWatch(deps: WatchDeps) {
       result.ms = Date.now() - started;
       log.info('watch pass done', { cluster, outcome: result.outcome, said: result.said.length, open: result.open, pending: result.pending, ms: result.ms });
       return result;
-    }
-
-    /** The Docker calls of one pass: as few as the swarm's state allows (two when all is well). */
-    async function observe(cluster: string, certsCheckedAt: number | undefined, now: number): Promise<Observation> {
-      let swarm: SwarmReader;
-      try {
-        swarm = readOnly(await swarmFor(cluster));
-      } catch (err) {
-        return { failure: failureOf(cluster, err) };
-      }
-      let nodes;
-      try {
-        nodes = await swarm.nodes.list();
-      } catch (err) {
-        const failure = failureOf(cluster, err);
-        // the stored credentials may have been replaced: read them afresh next time
-        if (failure.code === 'TLS') deps.credentials.invalidate(cluster);
-        return { failure, probes: await swarm.nodes.probeManagers().catch(() => []) };
-      }
-      const certsDue = certsCheckedAt === undefined || now - certsCheckedAt >= DAY_MS;
-      const missing = nodes.some((n) => n.role === 'manager' && n.manager?.reachability !== 'reachable');
-      const [probes, rotating] = await Promise.all([
-        missing || certsDue ? swarm.nodes.probeManagers().catch(() => undefined) : undefined,
-        rootRotationInProgress(swarm),
-      ]);
-      const certs = certsDue && probes?.some((x) => x.info) ? certificates(probes) : undefined;
-      return { nodes, ...(probes ? { probes } : {}), ...(rotating !== undefined ? { rootRotationInProgress: rotating } : {}), ...(certs ? { certs } : {}) };
-    }
-
-    function failureOf(cluster: string, err: unknown): { code: string; message: string } {
-      log.warn('watch could not read the swarm', { cluster, error: describeError(err) });
-      if (isUserFacing(err)) return { code: err.code, message: err.message };
-      if (err instanceof ConfigError) return { code: 'CONFIG', message: "its credentials could not be loaded (see the watch function's log)." };
-      return { code: 'ERROR', message: "an internal error (see the watch function's log)." };
     }
 
     /** Sends what the pass decided, and keeps each incident's new state once its message went out. */
@@ -277,24 +244,6 @@ function posted(i: WatchIncident, channel: string, ts: string, r: Reply): WatchI
   const first = r.parts.find((p) => p.kind === 'text');
   const { muted: _, ...rest } = i;
   return { ...rest, channel, ts, title: r.title, ...(first?.kind === 'text' ? { text: first.text } : {}) };
-}
-
-/** The swarm's certificates the watch can see: the root CA, and each manager API's own TLS certificate. */
-function certificates(probes: InfoProbe[]): NonNullable<Observation['certs']> {
-  const root = probes.find((p) => p.info?.caExpiresAt)?.info?.caExpiresAt;
-  return [
-    ...(root ? [{ subject: 'root-ca', name: 'swarm root CA certificate', expiresAt: root }] : []),
-    ...probes.flatMap((p) => (p.info?.apiCertExpiresAt ? [{ subject: `api ${p.endpoint}`, name: `TLS certificate of the manager API at ${p.endpoint}`, expiresAt: p.info.apiCertExpiresAt }] : [])),
-  ];
-}
-
-/** `GET /swarm` came with the lifecycle commands: an adapter (or a daemon) without it is simply not asked again this pass. */
-async function rootRotationInProgress(swarm: SwarmReader): Promise<boolean | undefined> {
-  try {
-    return typeof swarm.cluster?.inspect === 'function' ? (await swarm.cluster.inspect()).rootRotationInProgress : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 function beforeDeadline<T>(work: Promise<T>, at: number): Promise<T> {
