@@ -74,27 +74,29 @@ export function resetSpares(lab: Lab): void {
   }
 }
 
+/** The lab's own managers. */
+export const LAB_MANAGERS = ['lab-n1', 'lab-n2', 'lab-n3'];
+
 /**
  * Wait until every manager is back and reachable, so later tests start from a
- * healthy swarm: `managers` of them (the lab's three unless told otherwise;
- * undefined takes any number). The error says what the swarm looked like last.
+ * healthy swarm: exactly the lab's three, or with `'core'` those three
+ * whatever else is a manager now. The error says what the swarm looked like last.
  */
-export async function waitForHealthy(deadlineMs = 150_000, managers: number | undefined = 3) {
+export async function waitForHealthy(deadlineMs = 150_000, managers: 3 | 'core' = 3) {
   const until = Date.now() + deadlineMs;
   let seen = 'nothing yet';
   for (;;) {
     try {
       const ls = docker('lab-n1', 'node', 'ls', '--format', '{{.Hostname}} {{.ManagerStatus}}');
       seen = ls.replace(/\n/g, '; ');
-      const statuses = ls
-        .split('\n')
-        .map((l) => l.split(' ')[1] ?? '')
-        .filter(Boolean);
-      if ((managers === undefined || statuses.length === managers) && statuses.every((s) => s === 'Leader' || s === 'Reachable')) return;
+      const status = new Map(ls.split('\n').map((l) => [l.split(' ')[0] ?? '', l.split(' ')[1] ?? ''] as const));
+      const up = (s: string | undefined) => s === 'Leader' || s === 'Reachable';
+      const managing = [...status].filter(([, s]) => s);
+      if (managers === 'core' ? LAB_MANAGERS.every((m) => up(status.get(m))) : managing.length === 3 && managing.every(([, s]) => up(s))) return;
     } catch (err) {
       seen = String((err as Error).message).split('\n').find((l) => /Error|rpc/.test(l)) ?? 'no answer';
     }
-    if (Date.now() > until) throw new Error(`lab did not become healthy again (${managers ?? 'any number of'} managers wanted; last seen: ${seen})`);
+    if (Date.now() > until) throw new Error(`lab did not become healthy again (${managers === 'core' ? 'lab-n1..3 reachable' : 'three managers'} wanted; last seen: ${seen})`);
     await new Promise((r) => setTimeout(r, 1000));
   }
 }
@@ -131,9 +133,9 @@ export async function waitForQuorum(deadlineMs = 120_000) {
 
 /**
  * One at a time: two managers starting together can split votes for a minute.
- * `managers`: how many there should be afterwards (undefined: any number).
+ * `managers`: as for waitForHealthy.
  */
-export async function bringBackN2N3(managers: number | undefined = 3) {
+export async function bringBackN2N3(managers: 3 | 'core' = 3) {
   labSh('start', 'lab-n2');
   await waitForQuorum();
   labSh('start', 'lab-n3');
