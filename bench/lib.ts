@@ -69,7 +69,8 @@ export function nodeProcess<T>(code: string, env: NodeJS.ProcessEnv, args: strin
 }
 
 /** esbuild with the options serverless.yml gives serverless-esbuild (read from it, so the two cannot drift). */
-export async function bundleLikeServerless(entry: string, outfile: string): Promise<{ bytes: number; metafile: unknown }> {
+/** Bundles `entry` as serverless-esbuild would, with the esbuild plugins of `tree` (this repository unless told). */
+export async function bundleLikeServerless(entry: string, outfile: string, tree = ROOT): Promise<{ bytes: number; metafile: unknown }> {
   const require = createRequire(import.meta.url);
   const esbuild = require('esbuild') as typeof import('esbuild');
   const sls = parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { custom: { esbuild: Record<string, unknown> } };
@@ -91,7 +92,7 @@ export async function bundleLikeServerless(entry: string, outfile: string): Prom
     target,
     platform,
     format,
-    plugins: require(path.join(ROOT, plugins)),
+    plugins: require(path.join(tree, plugins)),
     metafile: true,
     logLevel: 'error',
   });

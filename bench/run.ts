@@ -12,6 +12,8 @@
  *  lab         (lab up) status vs `docker node ls` + `docker info`; a watch pass
  *  overlay     (opt-in: `-- --overlay`, minutes; starts and stops labs of 4, 8
  *              and 12 nodes, then leaves the lab as `lab.sh up` does)
+ *  before      (with `-- --before REF`) the slack and worker bundles' cold
+ *              load now vs commit REF, bundled and loaded alternately here
  *
  * `-- --only ack,synthetic` runs some sections; `-- --quick` fewer repetitions.
  */
@@ -20,6 +22,7 @@ import { writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { buildBundles, coldAck, warmAck } from './ack.js';
+import { loadsBefore } from './before.js';
 import { labStatus } from './lab-status.js';
 import { kib, labCreds, median, mib, ms, nodeProcess, readLab, ROOT, type Row } from './lib.js';
 import { overlayTimes } from './overlay.js';
@@ -34,7 +37,7 @@ const option = (name: string) => {
 };
 const quick = flag('quick');
 const only = option('only')?.split(',');
-const wanted = (s: string) => (only ? only.includes(s) : s !== 'overlay' || flag('overlay'));
+const wanted = (s: string) => (s === 'before' ? option('before') !== undefined : only ? only.includes(s) : s !== 'overlay' || flag('overlay'));
 const jsonFile = path.resolve(option('json') ?? path.join(ROOT, 'bench/results.json'));
 const say = (s: string) => process.stderr.write(`[bench] ${s}\n`);
 
@@ -87,6 +90,7 @@ if (wanted('ack') || wanted('loads')) {
   await section('ack', async () => [...(await coldAck(bundles, quick ? 5 : 10)), ...(await warmAck(bundles, quick ? 500 : 2000))]);
   if (bundles.how === 'serverless package') await section('loads', () => loads(bundles.dir));
 }
+await section('before', () => loadsBefore(option('before')!, quick ? 5 : 15, say));
 await section('synthetic', () => synthetic(quick ? 3 : 7));
 if (wanted('lab')) {
   const lab = readLab();

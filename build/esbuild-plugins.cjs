@@ -24,6 +24,26 @@ function unused() {
 module.exports = new Proxy(unused, { get: (target, key) => (key === '__esModule' ? false : key === 'default' ? unused : unused) });
 `;
 
+// raw-body reads an http.IncomingMessage for Bolt's HTTP and Express
+// receivers, and loads iconv-lite (about 480 KB, two thirds of a bare Bolt
+// bundle) for charsets Slack never sends. AwsLambdaReceiver gets the body from
+// the Lambda event, so the slack function never calls it.
+const noRawBody = `
+module.exports = function rawBody() {
+  throw new Error('swarm-ops bundles Bolt with AwsLambdaReceiver only: raw-body (HTTP receivers) is not included');
+};
+`;
+
+// dockerode 5 loads gRPC and protobuf for BuildKit sessions (`docker build`
+// with buildx). swarm-ops never builds images, and these were about a quarter
+// of the worker bundle, so they are replaced by stubs that explain themselves.
+const noBuildkit = `
+function unsupported() {
+  throw new Error('BuildKit sessions (docker build) are not part of swarm-ops; gRPC is not bundled');
+}
+module.exports = new Proxy(unsupported, { get: (target, key) => (key === '__esModule' ? false : unsupported) });
+`;
+
 // The bundles are CommonJS, but this repository's package.json says
 // "type": "module"; serverless-offline loads them from inside the repo, where
 // Node would then read them as ES modules. A package.json beside them says what
@@ -48,6 +68,20 @@ module.exports = [
     setup(build) {
       build.onResolve({ filter: /^(@slack\/socket-mode|express)$/ }, (args) => ({ path: args.path, namespace: 'unused-receiver' }));
       build.onLoad({ filter: /.*/, namespace: 'unused-receiver' }, () => ({ contents: unusedReceiverDeps, loader: 'js' }));
+    },
+  },
+  {
+    name: 'no-raw-body',
+    setup(build) {
+      build.onResolve({ filter: /^raw-body$/ }, (args) => ({ path: args.path, namespace: 'no-raw-body' }));
+      build.onLoad({ filter: /.*/, namespace: 'no-raw-body' }, () => ({ contents: noRawBody, loader: 'js' }));
+    },
+  },
+  {
+    name: 'no-buildkit-session',
+    setup(build) {
+      build.onResolve({ filter: /^(@grpc\/grpc-js|@grpc\/proto-loader|protobufjs)(\/.*)?$/ }, (args) => ({ path: args.path, namespace: 'no-buildkit' }));
+      build.onLoad({ filter: /.*/, namespace: 'no-buildkit' }, () => ({ contents: noBuildkit, loader: 'js' }));
     },
   },
   {

@@ -334,6 +334,8 @@ describe('npx serverless package (offline)', () => {
     expect(slackMap).not.toContain('node_modules/@aws-sdk/client-dynamodb/');
     for (const fn of ['slack', 'worker', 'rotate', 'sweep']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(dynalite|memory-level|classic-level)\//);
     expect(zipFile('worker', 'src/handlers/worker.js.map')).toContain('node_modules/dockerode/');
+    // what no function calls stays out (build/esbuild-plugins.cjs): Bolt's raw-body with iconv-lite, dockerode's BuildKit gRPC
+    for (const fn of ['slack', 'worker']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(iconv-lite|raw-body|@grpc\/grpc-js|protobufjs)\//);
   });
 
   it('the packaged slack handler verifies, acknowledges and hands the job to the worker', async () => {
