@@ -256,9 +256,9 @@ export async function nodesOrQuorumLost(ctx: ReadContext): Promise<SwarmNode[] |
 
 export const status: ReadAction<ArgsFor<'status'>> = {
   async run(ctx) {
-    const nodes = await nodesOrQuorumLost(ctx);
+    // the node list and the answering manager's /info at once: one round trip's wait instead of two
+    const [nodes, info] = await Promise.all([nodesOrQuorumLost(ctx), ctx.swarm.nodes.info().catch(() => undefined)]);
     if (!Array.isArray(nodes)) return nodes;
-    const info = await ctx.swarm.nodes.info().catch(() => undefined);
     const hasWindows = nodes.some((n) => n.os.toLowerCase() === 'windows');
     const networks = hasWindows ? await ctx.swarm.networks.list() : [];
     // a manager that restarted locked looks merely unreachable from the leader: its own /info says why
