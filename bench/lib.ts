@@ -69,12 +69,12 @@ export function nodeProcess<T>(code: string, env: NodeJS.ProcessEnv, args: strin
 }
 
 /** esbuild with the options serverless.yml gives serverless-esbuild (read from it, so the two cannot drift). */
-/** Bundles `entry` as serverless-esbuild would, with the esbuild plugins of `tree` (this repository unless told). */
+/** Bundles `entry` as serverless-esbuild would, with the esbuild settings and plugins of `tree` (this repository unless told). */
 export async function bundleLikeServerless(entry: string, outfile: string, tree = ROOT): Promise<{ bytes: number; metafile: unknown }> {
   const require = createRequire(import.meta.url);
   const esbuild = require('esbuild') as typeof import('esbuild');
-  const sls = parse(readFileSync(path.join(ROOT, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { custom: { esbuild: Record<string, unknown> } };
-  const { bundle, minify, sourcemap, target, platform, format, plugins } = sls.custom.esbuild as {
+  const sls = parse(readFileSync(path.join(tree, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { custom: { esbuild: Record<string, unknown> } };
+  const { bundle, minify, sourcemap, target, platform, format, plugins, mainFields } = sls.custom.esbuild as {
     bundle: boolean;
     minify: boolean;
     sourcemap: boolean;
@@ -82,6 +82,7 @@ export async function bundleLikeServerless(entry: string, outfile: string, tree 
     platform: 'node';
     format: 'cjs';
     plugins: string;
+    mainFields?: string[];
   };
   const result = await esbuild.build({
     entryPoints: [entry],
@@ -93,6 +94,7 @@ export async function bundleLikeServerless(entry: string, outfile: string, tree 
     platform,
     format,
     plugins: require(path.join(tree, plugins)),
+    ...(mainFields ? { mainFields } : {}),
     metafile: true,
     logLevel: 'error',
   });
