@@ -4,9 +4,10 @@
  * unverified).
  */
 import https from 'node:https';
-import type { TLSSocket } from 'node:tls';
+import { checkServerIdentity, type PeerCertificate as TlsPeerCertificate, type TLSSocket } from 'node:tls';
 import createDebug from 'debug';
 import Dockerode from 'dockerode';
+import { CERT_PIN_MISMATCH } from './docker-errors.js';
 import type { DialRequest, DockerApi, Endpoint, EndpointConnector, PeerCertificate } from './docker-transport.js';
 
 /**
@@ -60,6 +61,15 @@ function modemApi(docker: Dockerode): DockerApi {
 
 const normalisedFingerprint = (f: string | undefined) => (f ? f.replace(/:/g, '').toLowerCase() : undefined);
 
+/** The CA's checks, then one more on every handshake: the daemon's certificate is exactly this one. */
+function pinnedTo(fingerprint: string) {
+  return (host: string, cert: TlsPeerCertificate): Error | undefined =>
+    checkServerIdentity(host, cert) ??
+    (normalisedFingerprint(cert.fingerprint256) === fingerprint
+      ? undefined
+      : Object.assign(new Error(`the daemon's TLS certificate is not the one it presented before (SHA-256 ${normalisedFingerprint(cert.fingerprint256)?.slice(0, 16)}…)`), { code: CERT_PIN_MISMATCH }));
+}
+
 export function tlsConnector(creds: TlsCredentials): EndpointConnector {
   return {
     ping(ep: Endpoint, signal: AbortSignal) {
@@ -81,9 +91,11 @@ export function tlsConnector(creds: TlsCredentials): EndpointConnector {
         req.end();
       });
     },
-    client(ep: Endpoint, apiVersion: string, idleTimeoutMs: number) {
+    client(ep: Endpoint, apiVersion: string, idleTimeoutMs: number, pin?: string) {
       return modemApi(
         new Dockerode({
+          // its own agent: a socket kept alive in the shared pool (made before, unpinned) would skip the check
+          ...(pin ? { checkServerIdentity: pinnedTo(pin), agent: new https.Agent({ keepAlive: true, maxCachedSessions: 0, ca: creds.ca, cert: creds.cert, key: creds.key, checkServerIdentity: pinnedTo(pin) }) } : {}),
           host: ep.host,
           port: ep.port,
           protocol: 'https',

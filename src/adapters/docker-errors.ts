@@ -35,6 +35,9 @@ export function classify(err: unknown): EndpointFailure | undefined {
   return 'unreachable';
 }
 
+/** the error code of a handshake a pinned client refused: the request (and what it carries) was never sent */
+export const CERT_PIN_MISMATCH = 'CERT_PIN_MISMATCH';
+
 export const isTimeout = (err: unknown) => {
   const e = err as DockerErrorLike;
   return e?.name === 'AbortError' || e?.name === 'TimeoutError' || e?.code === 'ABORT_ERR' || e?.code === 'ETIMEDOUT' || /timed? ?out/i.test(e?.message ?? '');

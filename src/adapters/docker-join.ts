@@ -2,7 +2,7 @@
 import { isIP } from 'node:net';
 import { SwarmError } from '../errors.js';
 import type { JoinRequest, NodesRead, SwarmNode } from '../ports.js';
-import { dockerMessage, mayHaveArrived, statusOf } from './docker-errors.js';
+import { CERT_PIN_MISMATCH, dockerMessage, mayHaveArrived, statusOf } from './docker-errors.js';
 import { toDaemonInfo, type DockerInfo, type DockerSwarmSpec } from './docker-json.js';
 import type { DockerTransport, Session } from './docker-transport.js';
 import { done, notDone, settleWrite } from './uncertain-write.js';
@@ -19,6 +19,13 @@ const stillJoining = (err: unknown) =>
 
 function joinRefused(t: DockerTransport, url: string, err: unknown): SwarmError {
   const msg = dockerMessage(err);
+  if ((err as { code?: string })?.code === CERT_PIN_MISMATCH) {
+    return new SwarmError(
+      'CONFLICT',
+      `The daemon at ${url} presented another TLS certificate than the one checked before the join, so the token was not sent and nothing was changed. Run the command again to look at it anew.`,
+      { cause: err },
+    );
+  }
   if (/already part of a swarm/i.test(msg)) return new SwarmError('ALREADY_IN_SWARM', `${url} is already part of a swarm. Run \`docker swarm leave\` on it first.`);
   if (statusOf(err) !== undefined) return new SwarmError('CONFLICT', `Docker refused the join of ${url}: ${msg}`);
   return t.daemonError(url, err);
@@ -50,8 +57,11 @@ export async function joinNode(t: DockerTransport, nodes: NodesRead, req: JoinRe
   }
   const managers = (await nodes.list()).filter((n) => n.manager?.reachability === 'reachable' && n.manager.addr);
   const token = await joinToken(t, req);
-  // POST /swarm/join answers only when the join is done (up to ~20 s): its socket must be allowed to stay silent
-  const daemon = await t.daemon(req.url, 60_000);
+  // POST /swarm/join answers only when the join is done (up to ~20 s): its socket must be allowed to stay silent.
+  // Its TLS handshake is pinned to the certificate approved (or, for a worker, just inspected): the token
+  // goes to that daemon or nowhere, even if another one took the address since.
+  const pin = req.expect?.certFingerprint ?? target.apiCertFingerprint;
+  const daemon = await t.daemon(req.url, 60_000, pin);
   const advertiseAddr = req.advertiseAddr ?? (isIP(daemon.ep.host) ? daemon.ep.host : undefined);
   const dataPathAddr = req.dataPathAddr ?? advertiseAddr;
   const body = {

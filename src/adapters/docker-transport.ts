@@ -67,8 +67,11 @@ export interface DockerApi {
 export interface EndpointConnector {
   /** `GET /_ping`: the daemon's newest API version and its certificate */
   ping(ep: Endpoint, signal: AbortSignal): Promise<{ apiVersion: string; cert: PeerCertificate }>;
-  /** a client speaking `apiVersion`; `idleTimeoutMs` is how long its sockets may stay silent */
-  client(ep: Endpoint, apiVersion: string, idleTimeoutMs: number): DockerApi;
+  /**
+   * a client speaking `apiVersion`; `idleTimeoutMs` is how long its sockets may stay silent;
+   * with `pin` (a SHA-256 fingerprint) every handshake also refuses any other daemon certificate
+   */
+  client(ep: Endpoint, apiVersion: string, idleTimeoutMs: number, pin?: string): DockerApi;
 }
 
 export interface Connection {
@@ -250,14 +253,15 @@ export class DockerTransport {
   /**
    * A connection to one daemon that is not necessarily a manager (a node about
    * to join), with the cluster's client certificate. `idleTimeoutMs` lets a
-   * slow call (a join answers only when done) keep a silent socket open.
+   * slow call (a join answers only when done) keep a silent socket open;
+   * `pin` holds every handshake of its sessions to that certificate.
    */
-  async daemon(url: string, idleTimeoutMs = this.callTimeoutMs): Promise<{ ep: Endpoint; session: (signal: AbortSignal) => Session }> {
+  async daemon(url: string, idleTimeoutMs = this.callTimeoutMs, pin?: string): Promise<{ ep: Endpoint; session: (signal: AbortSignal) => Session }> {
     const ep = parseEndpoint(url);
     const conn = await this.connection(ep, AbortSignal.timeout(this.callTimeoutMs)).catch((err: unknown) => {
       throw this.daemonError(url, err);
     });
-    const api = idleTimeoutMs === this.callTimeoutMs ? conn.api : this.connector.client(ep, conn.apiVersion, idleTimeoutMs);
+    const api = idleTimeoutMs === this.callTimeoutMs && !pin ? conn.api : this.connector.client(ep, conn.apiVersion, idleTimeoutMs, pin);
     return { ep, session: (signal) => openSession(ep.url, { ...conn, api }, signal) };
   }
 

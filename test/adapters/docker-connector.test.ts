@@ -15,11 +15,14 @@ const TOKEN = 'SWMTKN-1-3pu6hszjas19xyp7ghgosyx9k8atbfcr8p2is99znpy26u2lkl-leake
 let tls: TlsFixture;
 let server: https.Server;
 let port: number;
+/** requests that reached the stand-in past the handshake */
+let requests = 0;
 
 beforeAll(async () => {
   tls = makeTls();
   // a daemon stand-in with mutual TLS: /_ping as dockerd answers it, /swarm with a join token in it
   server = https.createServer({ ...tls.server, ca: tls.ca, requestCert: true, rejectUnauthorized: true }, (req, res) => {
+    requests++;
     if (req.url === '/_ping') {
       res.writeHead(200, { 'Api-Version': '1.43', 'Content-Type': 'text/plain' }).end('OK');
       return;
@@ -52,6 +55,19 @@ describe('the TLS connector', () => {
     rmSync(other.dir, { recursive: true, force: true });
     const err = await tlsConnector({ ca: other.ca, ...tls.client }).ping(ep(), AbortSignal.timeout(3000)).catch((e: unknown) => e);
     expect(err).toMatchObject({ code: expect.stringMatching(/CERT|VERIFY|SIGNATURE|ISSUER/) });
+  });
+
+  it('a pinned client talks only to the daemon with that certificate: another one is refused in the handshake, before the request', async () => {
+    const pin = new X509Certificate(tls.server.cert).fingerprint256.replace(/:/g, '').toLowerCase();
+    const connector = tlsConnector({ ca: tls.ca, ...tls.client });
+    expect(await connector.client(ep(), '1.43', 2000, pin).dial({ method: 'GET', path: '/swarm', signal: AbortSignal.timeout(3000) })).toEqual({ JoinTokens: { Worker: TOKEN } });
+    const before = requests;
+    const err = await connector
+      .client(ep(), '1.43', 2000, 'ab'.repeat(32))
+      .dial({ method: 'POST', path: '/swarm/join', body: { JoinToken: TOKEN }, signal: AbortSignal.timeout(3000) })
+      .catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CERT_PIN_MISMATCH' });
+    expect(requests).toBe(before);
   });
 
   it('passes query and body apart and returns Docker JSON', async () => {

@@ -193,6 +193,28 @@ describe('nodes.join', () => {
     expect(connector.clients.filter((c) => c.url === NEW).map((c) => c.idleTimeoutMs)).toContain(60_000);
   });
 
+  it('sends the token only over a handshake pinned to the certificate just inspected, or to the one approved', async () => {
+    const seen = 'ab'.repeat(32);
+    const { s, connector } = joinLab(() => ({}));
+    connector.daemons[NEW]!.ping = { apiVersion: '1.47', cert: { fingerprint: seen } };
+    await s.nodes.join({ url: NEW, role: 'worker', readyTimeoutMs: 5000 });
+    expect(connector.clients.filter((c) => c.url === NEW && c.idleTimeoutMs === 60_000).map((c) => c.pin)).toEqual([seen]);
+
+    const approved = joinLab(() => ({}));
+    approved.connector.daemons[NEW]!.ping = { apiVersion: '1.47', cert: { fingerprint: seen } };
+    // (this fake never shows the new manager reachable: only what was sent matters here)
+    await approved.s.nodes.join({ url: NEW, role: 'manager', readyTimeoutMs: 600, expect: { engineId: 'ENG9', certFingerprint: seen } }).catch(() => undefined);
+    expect(approved.connector.to(NEW, 'POST /swarm/join')).toHaveLength(1);
+    expect(approved.connector.clients.filter((c) => c.url === NEW && c.idleTimeoutMs === 60_000).map((c) => c.pin)).toEqual([seen]);
+  });
+
+  it('a pinned handshake refused (another certificate since) is a clear refusal: the token never left', async () => {
+    const { s, connector } = joinLab(() => Promise.reject(Object.assign(new Error("the daemon's TLS certificate is not the one it presented before"), { code: 'CERT_PIN_MISMATCH' })));
+    const err = await s.nodes.join({ url: NEW, role: 'worker', readyTimeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'CONFLICT', message: expect.stringMatching(/another TLS certificate .* the token was not sent and nothing was changed/) });
+    expect(connector.to(NEW, 'POST /swarm/join')).toHaveLength(1);
+  });
+
   it('a join that answers 503 "timeout" goes on in the background: read back and waited out, not sent again', async () => {
     const { s, connector } = joinLab(() => Promise.reject(dockerError(503, 'Timeout was reached before node joined. The attempt to join the swarm will continue in the background.')));
     expect(await s.nodes.join({ url: NEW, role: 'worker', readyTimeoutMs: 5000 })).toMatchObject({ id: 'w9' });

@@ -33,7 +33,7 @@ export interface Sent extends Omit<DialRequest, 'signal'> {
 export class FakeConnector implements EndpointConnector {
   readonly pings: Record<string, number> = {};
   readonly sent: Sent[] = [];
-  readonly clients: Array<{ url: string; apiVersion: string; idleTimeoutMs: number }> = [];
+  readonly clients: Array<{ url: string; apiVersion: string; idleTimeoutMs: number; pin?: string }> = [];
 
   constructor(readonly daemons: Record<string, FakeDaemon>) {}
 
@@ -52,8 +52,8 @@ export class FakeConnector implements EndpointConnector {
     return { apiVersion: how.apiVersion, cert: how.cert ?? {} };
   }
 
-  client(ep: Endpoint, apiVersion: string, idleTimeoutMs: number) {
-    this.clients.push({ url: ep.url, apiVersion, idleTimeoutMs });
+  client(ep: Endpoint, apiVersion: string, idleTimeoutMs: number, pin?: string) {
+    this.clients.push({ url: ep.url, apiVersion, idleTimeoutMs, ...(pin ? { pin } : {}) });
     return {
       dial: async <T>(req: DialRequest): Promise<T> => {
         const { signal, ...rest } = req;
