@@ -28,8 +28,18 @@ export const asDone = (parts: ReplyPart[]): ReplyPart[] =>
 
 const alreadyDone = (title: string, text: string): Reply => reply(title, 'info', [{ kind: 'text', text: `${text} Nothing was changed.` }]);
 
-/** promote / demote: manager-level, so they go through approval first. */
-export const changeRole = (to: 'manager' | 'worker'): ChangeAction<NodeArgs, NodePlan> => ({
+/** How long promote/demote wait for Raft to take the node in (reachable) or let it go, before saying it is still settling. */
+export const ROLE_SETTLE_MS = 30_000;
+
+/** Whether Raft agrees with the new role: a promoted node reachable in it, a demoted one out of it. */
+const settledAs = (n: SwarmNode | undefined, to: 'manager' | 'worker') => (to === 'manager' ? n?.manager?.reachability === 'reachable' : n !== undefined && !n.manager);
+
+/**
+ * promote / demote: manager-level, so they go through approval first. Docker
+ * answers as soon as it has recorded the new role; the node joins or leaves
+ * Raft after that, and only then is it said to be done.
+ */
+export const changeRole = (to: 'manager' | 'worker', settleMs = ROLE_SETTLE_MS, pollMs = 500): ChangeAction<NodeArgs, NodePlan> => ({
   async plan(ctx, args) {
     const nodes = await ctx.swarm.nodes.list();
     const node = resolveNode(nodes, args.node);
@@ -68,6 +78,21 @@ export const changeRole = (to: 'manager' | 'worker'): ChangeAction<NodeArgs, Nod
   async apply(ctx, _args, plan) {
     const { node } = plan.data;
     await ctx.swarm.nodes.update(node.id, { role: to });
+    const deadline = Date.now() + settleMs;
+    const raft = to === 'manager' ? 'to be reachable in Raft' : 'to leave Raft';
+    while (!settledAs((await ctx.swarm.nodes.list().catch((): SwarmNode[] => [])).find((n) => n.id === node.id), to)) {
+      if (Date.now() > deadline) {
+        return reply(`${node.hostname} is becoming a ${to}`, 'warn', [
+          {
+            kind: 'text',
+            text: `Docker recorded the new role, but ${code(node.hostname)} has not finished ${to === 'manager' ? 'joining Raft' : 'leaving Raft'} after ${Math.round(settleMs / 1000)} s. Swarm goes on by itself; \`/swarm status\` shows when it has. Nothing needs doing again.`,
+          },
+          ...asDone(plan.details),
+        ]);
+      }
+      ctx.progress(`Waiting for ${node.hostname} ${raft}…`);
+      await new Promise((r) => setTimeout(r, pollMs));
+    }
     // the decision message says who asked and who approved; the arithmetic is now history
     return reply(`${node.hostname} is now a ${to}`, 'ok', asDone(plan.details));
   },

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { changeRole } from '../../src/actions/node-lifecycle.js';
 import { resolveNode } from '../../src/actions/resolve-node.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
 import { FakeSwarm, manager, worker } from '../support/fixtures.js';
-import { answer, run } from '../support/run.js';
+import { answer, planAndApply, run } from '../support/run.js';
 
 const approved = { approvedBy: 'U2' };
 
@@ -57,6 +58,22 @@ describe('demote guardrails', () => {
     const r = await answer(swarm, 'demote m5', { ...approved, ...(binding ? { binding } : {}) });
     expect(r.title).toBe('m5 is now a worker');
     expect(swarm.changes.length).toBe(1);
+  });
+  it('says "now a worker" only once Raft has let it go; until then, that it is still leaving, and what to look at', async () => {
+    const swarm = new FakeSwarm([manager('m1', { leader: true }), manager('m2'), manager('m3'), manager('m4')]);
+    const update = swarm.nodes.update;
+    // Docker records the role at once; this node stays in Raft (its ManagerStatus) for longer than the wait
+    swarm.nodes.update = async (id, change) => {
+      const kept = swarm.nodeList.find((n) => n.id === id)!.manager;
+      await update(id, change);
+      swarm.nodeList = swarm.nodeList.map((n) => (n.id === id ? { ...n, manager: kept } : n));
+    };
+    const phases: string[] = [];
+    const r = await planAndApply(changeRole('worker', 60, 10), swarm, { node: 'm4' }, { progress: (t) => phases.push(t) });
+    expect(r.title).toBe('m4 is becoming a worker');
+    expect(renderPlainText(r)).toMatch(/has not finished leaving Raft after 0 s.*`\/swarm status` shows when it has/s);
+    expect(phases.at(-1)).toBe('Waiting for m4 to leave Raft…');
+    expect(swarm.changes).toHaveLength(1);
   });
   it('refuses an approval whose node was replaced under the same hostname', async () => {
     const swarm = new FakeSwarm([manager('m1', { leader: true }), manager('m2'), manager('m3'), manager('m4'), manager('m5')]);

@@ -142,10 +142,13 @@ export class FakeSwarm implements Swarm {
           : {
               ...n,
               ...(change.role ? { role: change.role } : {}),
+              // Raft takes a promoted node in (reachable) and lets a demoted one go, at once here
+              ...(change.role === 'manager' && !n.manager ? { manager: { leader: false, reachability: 'reachable' as const, addr: `${n.addr}:2377` } } : {}),
               ...(change.availability ? { availability: change.availability } : {}),
               ...(change.labels ? { nodeLabels: change.labels } : {}),
             },
       );
+      if (change.role === 'worker') this.nodeList = this.nodeList.map((n) => (n.id === id ? (({ manager: _gone, ...rest }) => rest)(n) : n));
     },
     remove: async (id: string, opts: { force: boolean }) => {
       this.changes.push(`rm ${id}${opts.force ? ' --force' : ''}`);
