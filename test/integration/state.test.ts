@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { composeSweep } from '../../src/composition/worker.js';
 import { APPROVE_ACTION } from '../../src/domain/approval.js';
-import { bringBackN2N3, docker, joinToken, LAB_MANAGERS, labSh, resetSpares, SLOW, waitForHealthy, waitForNoLeader } from './lab.js';
+import { bringBackN2N3, docker, joinToken, LAB_MANAGERS, labSh, resetSpares, SLOW, swarmState, waitForHealthy, waitForNoLeader } from './lab.js';
 import { labUnavailable, startHarness, USERS, type Harness } from './harness.js';
 
 const MANAGERS = LAB_MANAGERS;
@@ -80,32 +80,8 @@ describe.skipIf(labUnavailable())('state in one table, against the real swarm', 
     expect(r.result?.text).toMatch(/Rotated the worker join token/);
   });
 
-  it('two approvers clicking at the same moment give one decision', async () => {
-    await h.slash('promote lab-n4', { user: USERS.operator });
-    const value = approvalValue();
-    const clicks = await Promise.all([
-      h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver, messageTs: '1700000200.000100' }),
-      h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver2, messageTs: '1700000200.000100' }),
-    ]);
-    expect(role('lab-n4')).toBe('manager');
-    const told = clicks.map((c) => JSON.stringify(c.responses));
-    expect(told.filter((t) => /already been decided/.test(t))).toHaveLength(1);
-    const approvals = h.auditPosts().filter((p) => /audit: approved \/swarm promote lab-n4/.test(JSON.stringify(p)));
-    expect(approvals).toHaveLength(1);
-    // and back, through the same rule, once lab-n4 is a Raft member (a manager Docker can't find in Raft can't be demoted)
-    const reachable = () => {
-      try {
-        return docker('lab-n1', 'node', 'inspect', 'lab-n4', '--format', '{{.ManagerStatus.Reachability}}') === 'reachable';
-      } catch {
-        return false;
-      }
-    };
-    for (let i = 0; i < 60 && !reachable(); i++) await new Promise((r) => setTimeout(r, 500));
-    await h.slash('demote lab-n4', { user: USERS.operator });
-    await h.click({ actionId: APPROVE_ACTION, value: approvalValue(), user: USERS.approver, messageTs: '1700000201.000100' });
-    expect(role('lab-n4')).toBe('worker');
-  });
-
+  // first, on a settled lab: a demote just before two managers stop has left lab-n4 a Raft member
+  // that Docker never removed (an Unreachable manager after the restart), which is not what this tests
   it(
     'decisions while the managers are lost: refused without a leader; during the loss, the channel is told what may still happen',
     async () => {
@@ -155,9 +131,48 @@ describe.skipIf(labUnavailable())('state in one table, against the real swarm', 
       }
       expect(racedSaid).not.toMatch(/Approved and done/);
       await waitForHealthy();
+      // evicted above: back as a worker for the tests after this one
+      if (swarmState('lab-n4') === 'inactive') await h.slash('join worker tcp://10.77.0.14:2376', { user: USERS.operator });
+      // a node whose role just changed is "unknown" until its agent reconnects
+      const ready = () => {
+        try {
+          return docker('lab-n1', 'node', 'inspect', 'lab-n4', '--format', '{{.Spec.Role}} {{.Status.State}}') === 'worker ready';
+        } catch {
+          return false;
+        }
+      };
+      for (let i = 0; i < 60 && !ready(); i++) await sleep(1000);
+      expect(ready()).toBe(true);
     },
     SLOW,
   );
+
+  it('two approvers clicking at the same moment give one decision', async () => {
+    const auditedBefore = h.auditPosts().length;
+    await h.slash('promote lab-n4', { user: USERS.operator });
+    const value = approvalValue();
+    const clicks = await Promise.all([
+      h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver, messageTs: '1700000200.000100' }),
+      h.click({ actionId: APPROVE_ACTION, value, user: USERS.approver2, messageTs: '1700000200.000100' }),
+    ]);
+    expect(role('lab-n4')).toBe('manager');
+    const told = clicks.map((c) => JSON.stringify(c.responses));
+    expect(told.filter((t) => /already been decided/.test(t))).toHaveLength(1);
+    const approvals = h.auditPosts().slice(auditedBefore).filter((p) => /audit: approved \/swarm promote lab-n4/.test(JSON.stringify(p)));
+    expect(approvals).toHaveLength(1);
+    // and back, through the same rule, once lab-n4 is a Raft member (a manager Docker can't find in Raft can't be demoted)
+    const reachable = () => {
+      try {
+        return docker('lab-n1', 'node', 'inspect', 'lab-n4', '--format', '{{.ManagerStatus.Reachability}}') === 'reachable';
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 60 && !reachable(); i++) await new Promise((r) => setTimeout(r, 500));
+    await h.slash('demote lab-n4', { user: USERS.operator });
+    await h.click({ actionId: APPROVE_ACTION, value: approvalValue(), user: USERS.approver, messageTs: '1700000201.000100' });
+    expect(role('lab-n4')).toBe('worker');
+  });
 
   it('the sweep removes configs an earlier version left in the swarm, once, and audits it', async () => {
     docker('lab-n1', 'config', 'create', 'swarm-ops.op.legacy-test', '/etc/hostname');
