@@ -71,6 +71,11 @@ function pinnedTo(fingerprint: string) {
 }
 
 export function tlsConnector(creds: TlsCredentials): EndpointConnector {
+  // its own agent: a socket kept alive in the shared pool (made before, unpinned) would skip the check
+  const pinnedOptions = (pin: string) => {
+    const checkServerIdentity = pinnedTo(pin);
+    return { checkServerIdentity, agent: new https.Agent({ keepAlive: true, maxCachedSessions: 0, ca: creds.ca, cert: creds.cert, key: creds.key, checkServerIdentity }) };
+  };
   return {
     ping(ep: Endpoint, signal: AbortSignal) {
       return new Promise((resolve, reject) => {
@@ -94,8 +99,7 @@ export function tlsConnector(creds: TlsCredentials): EndpointConnector {
     client(ep: Endpoint, apiVersion: string, idleTimeoutMs: number, pin?: string) {
       return modemApi(
         new Dockerode({
-          // its own agent: a socket kept alive in the shared pool (made before, unpinned) would skip the check
-          ...(pin ? { checkServerIdentity: pinnedTo(pin), agent: new https.Agent({ keepAlive: true, maxCachedSessions: 0, ca: creds.ca, cert: creds.cert, key: creds.key, checkServerIdentity: pinnedTo(pin) }) } : {}),
+          ...(pin ? pinnedOptions(pin) : {}),
           host: ep.host,
           port: ep.port,
           protocol: 'https',

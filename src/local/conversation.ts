@@ -11,6 +11,8 @@ import type { Reply, ReplyPart } from '../domain/reply.js';
 import { inline, renderTerminal, type Choice, type Palette } from '../render/terminal.js';
 import type { LocalBot } from './compose.js';
 import { LOCAL_CHANNELS, LOCAL_PEOPLE } from './parameter-folder.js';
+import { CONVERSATION_HELP } from './conversation-help.js';
+import { noteUnread, showAudit, showWatch, type ChannelView } from './other-channels.js';
 import { progressOf, type ChatEvent, type ChatMessage } from './terminal-chat.js';
 
 /** Where the conversation shows things. */
@@ -27,16 +29,6 @@ type Buttons = Extract<ReplyPart, { kind: 'buttons' }>;
 const USER_ID = /^[UW][A-Z0-9]{2,20}$/;
 const CHANNEL_ID = /^[CGD][A-Z0-9]{2,20}$/;
 const hhmm = (d: Date) => `${String(d.getHours()).padStart(2, '0')}:${String(d.getMinutes()).padStart(2, '0')}`;
-
-export const CONVERSATION_HELP = [
-  '/swarm <command>     what you would type in Slack (the /swarm may be left out): /swarm status, /swarm help',
-  ':as approver         be someone else: approver, you, or a Slack user ID such as U0SOMEONE (:as alone lists people)',
-  ':click N [option]    pick button or menu N (the numbers in brackets); a bare N does the same',
-  ':audit [N]           the audit channel: its latest N messages (default 10)',
-  ':watch               one pass of the watch now, then its alert channel',
-  ':channel C0OTHER     type in another channel (commands for a cluster may be limited to some)',
-  ':quit                leave (Ctrl-D too)',
-];
 
 export class Conversation {
   private bot?: LocalBot;
@@ -160,6 +152,19 @@ export class Conversation {
     this.screen.print('\n' + (o.indent ? text.replace(/^/gm, '    ') : text));
   }
 
+  /** what the views of other channels (other-channels.ts) need of the conversation */
+  private view(): ChannelView {
+    return {
+      bot: this.bot!,
+      screen: this.screen,
+      c: this.c,
+      unread: this.unread,
+      show: (reply, o) => this.show(reply, o),
+      say: (text, problem) => this.say(text, problem),
+      policy: () => this.policy(),
+    };
+  }
+
   private say(text: string, problem = false): void {
     if (problem) this.problems++;
     this.screen.print(`${(problem ? this.c.yellow : this.c.dim)(inline(text, this.c))}\n`);
@@ -202,10 +207,10 @@ export class Conversation {
         this.say('Type `:click N`, N being the number in brackets beside a button or menu, e.g. `:click 1`.', true);
         return true;
       case 'audit':
-        await this.showAudit(arg);
+        await showAudit(this.view(), arg);
         return true;
       case 'watch':
-        await this.showWatch();
+        await showWatch(this.view());
         return true;
       case 'channel':
         if (!CHANNEL_ID.test(arg)) this.say('Type a channel ID, e.g. `:channel C0OPS`.', true);
@@ -243,7 +248,7 @@ export class Conversation {
     } finally {
       this.screen.progress(undefined);
     }
-    await this.noteUnread();
+    await noteUnread(this.view());
   }
 
   private async command(text: string): Promise<void> {
@@ -290,59 +295,5 @@ export class Conversation {
     });
     if (refusal) this.screen.print(`${this.c.dim('only visible to you ·')} ${inline(refusal, this.c)}\n`);
     await this.working(`${choice.label}…`);
-  }
-
-  // ---- other channels -----------------------------------------------------
-
-  private async noteUnread(): Promise<void> {
-    if (!this.unread.size) return;
-    const policy = await this.policy();
-    const watchChannels = new Set(Object.values(policy?.clusters ?? {}).flatMap((c) => (c.watch ? [c.watch.channel] : [])));
-    const notes = [...this.unread].map(([channel, n]) => {
-      const how = channel === policy?.auditChannel ? ' (the audit channel: `:audit`)' : watchChannels.has(channel) ? ' (a watch channel: `:watch`)' : '';
-      return `${n} new in #${channel}${how}`;
-    });
-    this.say(`· ${notes.join('; ')}`);
-    this.unread.clear();
-  }
-
-  private showChannel(channel: string, what: string, limit: number): void {
-    const all = this.bot!.chat.channel(channel);
-    const messages = all.filter((m) => !progressOf(m.reply));
-    const shown = messages.slice(-limit);
-    this.screen.print(`\n${this.c.bold(`── #${channel}`)} ${this.c.dim(`${what} · ${messages.length} message${messages.length === 1 ? '' : 's'}${shown.length < messages.length ? `, the latest ${shown.length} shown` : ''} ──`)}\n`);
-    for (const m of shown) this.show(m.reply, { message: m, edited: m.edited ?? false, indent: Boolean(m.threadTs) });
-    this.unread.delete(channel);
-  }
-
-  private async showAudit(arg: string): Promise<void> {
-    const policy = await this.policy();
-    if (!policy) return this.say('The policy can\'t be read, so there is no audit channel to show; `/swarm status` says why.', true);
-    const limit = /^\d+$/.test(arg) ? Math.max(1, Number(arg)) : 10;
-    this.showChannel(policy.auditChannel, 'the audit channel', limit);
-    if (!this.bot!.chat.channel(policy.auditChannel).length) this.say('Nothing audited yet: changes, dry runs, approvals and refusals are.');
-  }
-
-  private async showWatch(): Promise<void> {
-    const policy = await this.policy();
-    const watched = Object.entries(policy?.clusters ?? {}).flatMap(([cluster, c]) => (c.watch ? [{ cluster, channel: c.watch.channel }] : []));
-    if (!watched.length) {
-      this.say('No cluster in the policy has a watch channel. Add one to policy.json, e.g. `"clusters": { "lab": { "watch": { "channel": "C0ALERTS", "graceMinutes": 3 } } }`.', true);
-      return;
-    }
-    this.screen.progress(`Watching ${watched.map((w) => w.cluster).join(', ')}…`);
-    let results: Awaited<ReturnType<LocalBot['watchOnce']>>;
-    try {
-      results = await this.bot!.watchOnce();
-    } finally {
-      this.screen.progress(undefined);
-    }
-    for (const channel of new Set(watched.map((w) => w.channel))) {
-      const clusters = watched.filter((w) => w.channel === channel).map((w) => w.cluster);
-      this.showChannel(channel, `watch channel of ${clusters.join(', ')}`, 20);
-    }
-    for (const r of results) {
-      this.say(`watch pass over ${r.cluster}: ${r.outcome}; ${r.open} incident${r.open === 1 ? '' : 's'} open${r.pending ? `, ${r.pending} pending` : ''}${r.said.length ? '' : '; nothing new to say'}.`);
-    }
   }
 }
