@@ -69,8 +69,8 @@ export function nodeProcess<T>(code: string, env: NodeJS.ProcessEnv, args: strin
 }
 
 /** esbuild with the options serverless.yml gives serverless-esbuild (read from it, so the two cannot drift). */
-/** Bundles `entry` as serverless-esbuild would, with the esbuild settings and plugins of `tree` (this repository unless told). */
-export async function bundleLikeServerless(entry: string, outfile: string, tree = ROOT): Promise<{ bytes: number; metafile: unknown }> {
+/** Bundles `entry` as serverless-esbuild would, with the esbuild settings and plugins of `tree` (this repository unless told), and any `extraPlugins` (files) after them. */
+export async function bundleLikeServerless(entry: string, outfile: string, tree = ROOT, extraPlugins: string[] = []): Promise<{ bytes: number; metafile: unknown }> {
   const require = createRequire(import.meta.url);
   const esbuild = require('esbuild') as typeof import('esbuild');
   const sls = parse(readFileSync(path.join(tree, 'serverless.yml'), 'utf8'), { logLevel: 'silent' }) as { custom: { esbuild: Record<string, unknown> } };
@@ -93,7 +93,7 @@ export async function bundleLikeServerless(entry: string, outfile: string, tree 
     target,
     platform,
     format,
-    plugins: require(path.join(tree, plugins)),
+    plugins: [...require(path.join(tree, plugins)), ...extraPlugins.flatMap((p) => require(p))],
     ...(mainFields ? { mainFields } : {}),
     metafile: true,
     logLevel: 'error',

@@ -13,27 +13,6 @@ class Client {
 module.exports = { Client };
 `;
 
-// Bolt's App module loads every receiver, and so Socket Mode (with undici)
-// and Express, though the slack function only uses AwsLambdaReceiver. Both
-// are constructed only when those receivers are, so stubs that explain
-// themselves keep about 1.5 MB of code out of the acknowledgement path.
-const unusedReceiverDeps = `
-function unused() {
-  throw new Error('swarm-ops bundles Bolt with AwsLambdaReceiver only; Socket Mode and Express receivers are not included');
-}
-module.exports = new Proxy(unused, { get: (target, key) => (key === '__esModule' ? false : key === 'default' ? unused : unused) });
-`;
-
-// raw-body reads an http.IncomingMessage for Bolt's HTTP and Express
-// receivers, and loads iconv-lite (about 480 KB, two thirds of a bare Bolt
-// bundle) for charsets Slack never sends. AwsLambdaReceiver gets the body from
-// the Lambda event, so the slack function never calls it.
-const noRawBody = `
-module.exports = function rawBody() {
-  throw new Error('swarm-ops bundles Bolt with AwsLambdaReceiver only: raw-body (HTTP receivers) is not included');
-};
-`;
-
 // dockerode 5 loads gRPC and protobuf for BuildKit sessions (`docker build`
 // with buildx). swarm-ops never builds images, and these were about a quarter
 // of the worker bundle, so they are replaced by stubs that explain themselves.
@@ -63,20 +42,6 @@ const commonjsMarker = {
 
 module.exports = [
   commonjsMarker,
-  {
-    name: 'no-unused-bolt-receivers',
-    setup(build) {
-      build.onResolve({ filter: /^(@slack\/socket-mode|express)$/ }, (args) => ({ path: args.path, namespace: 'unused-receiver' }));
-      build.onLoad({ filter: /.*/, namespace: 'unused-receiver' }, () => ({ contents: unusedReceiverDeps, loader: 'js' }));
-    },
-  },
-  {
-    name: 'no-raw-body',
-    setup(build) {
-      build.onResolve({ filter: /^raw-body$/ }, (args) => ({ path: args.path, namespace: 'no-raw-body' }));
-      build.onLoad({ filter: /.*/, namespace: 'no-raw-body' }, () => ({ contents: noRawBody, loader: 'js' }));
-    },
-  },
   {
     name: 'no-buildkit-session',
     setup(build) {

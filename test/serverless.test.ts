@@ -334,8 +334,13 @@ describe('npx serverless package (offline)', () => {
     expect(slackMap).not.toContain('node_modules/@aws-sdk/client-dynamodb/');
     for (const fn of ['slack', 'worker', 'rotate', 'sweep']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(dynalite|memory-level|classic-level)\//);
     expect(zipFile('worker', 'src/handlers/worker.js.map')).toContain('node_modules/dockerode/');
-    // what no function calls stays out (build/esbuild-plugins.cjs): Bolt's raw-body with iconv-lite, dockerode's BuildKit gRPC
-    for (const fn of ['slack', 'worker']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(iconv-lite|raw-body|@grpc\/grpc-js|protobufjs)\//);
+    // what no function calls stays out: dockerode's BuildKit gRPC (build/esbuild-plugins.cjs)
+    for (const fn of ['slack', 'worker']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(@grpc\/grpc-js|protobufjs)\//);
+    // the ingress takes Bolt's AwsLambdaReceiver alone (src/app/slack-events.ts): not Bolt's App, its Web API
+    // client, OAuth, or the other receivers with Express, Socket Mode and raw-body/iconv-lite
+    expect(slackMap).toMatch(/node_modules\/@slack\/bolt\/(dist|src)\/receivers\/AwsLambdaReceiver\.(js|ts)/);
+    expect(slackMap).not.toMatch(/node_modules\/(@slack\/(web-api|oauth|socket-mode)|express|raw-body|iconv-lite|axios)\//);
+    expect(slackMap).not.toMatch(/node_modules\/@slack\/bolt\/(dist|src)\/(App|index)\.(js|ts)/);
   });
 
   it('the packaged slack handler verifies, acknowledges and hands the job to the worker', async () => {

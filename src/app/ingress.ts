@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { App, AwsLambdaReceiver, LogLevel, type BlockAction, type BlockElementAction, type Logger } from '@slack/bolt';
+import type { Logger, LogLevel } from '@slack/bolt';
+// the receiver alone, not Bolt's index: that would load App, its Web API client, OAuth and every other receiver
+import boltReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
 import { ALERT_ACTION, verifyAlertButton } from './watch-button.js';
@@ -11,6 +13,7 @@ import { describeError, isUserFacing, PermissionError } from '../errors.js';
 import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
+import { slackRouter, type BlockActions, type ClickedAction, type SlashCommand } from './slack-events.js';
 
 export interface IngressDeps {
   secrets: () => Promise<SlackSecrets>;
@@ -23,6 +26,9 @@ export interface IngressDeps {
   boltLogger?: Logger;
 }
 
+// a CommonJS module with `exports.default`: Node and esbuild hand over its exports object, vitest the class itself
+const AwsLambdaReceiver = ('default' in boltReceiver ? boltReceiver.default : boltReceiver) as typeof boltReceiver.default;
+
 export type SlackHandler = (event: AwsEvent, context: unknown) => Promise<AwsResponse>;
 
 /** Slack's own window is 5 minutes; a request stamped further ahead was not sent now */
@@ -30,20 +36,12 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 export const newRequestId = (): string => randomBytes(6).toString('base64url');
 
-interface SlashCommand {
-  text: string;
-  user_id: string;
-  channel_id: string;
-  team_id?: string;
-  response_url: string;
-}
-
 /**
  * The acknowledgement path: parse, authorize, hand the job to the worker,
  * answer. Bolt's Lambda receiver replies only when this returns, so nothing
  * here waits for Docker or Slack's Web API.
  */
-export async function acceptCommand(deps: IngressDeps, command: SlashCommand): Promise<{ response_type: 'ephemeral'; text: string }> {
+export async function acceptCommand(deps: IngressDeps, command: Omit<SlashCommand, 'command'>): Promise<{ response_type: 'ephemeral'; text: string }> {
   const requestId = (deps.newRequestId ?? newRequestId)();
   const text = command.text.trim();
   // the acknowledgement is mrkdwn too: whatever it echoes can't ping anyone
@@ -103,8 +101,8 @@ export async function acceptCommand(deps: IngressDeps, command: SlashCommand): P
 }
 
 /** The signed request in the message's Approve button (a Deny menu choice carries only its reason). */
-function signedValue(body: BlockAction): string | undefined {
-  for (const block of (body.message?.['blocks'] ?? []) as Array<{ elements?: Array<{ action_id?: string; value?: string }> }>) {
+function signedValue(body: BlockActions): string | undefined {
+  for (const block of (body.message?.blocks ?? []) as Array<{ elements?: Array<{ action_id?: string; value?: string }> }>) {
     const approve = block.elements?.find((e) => e.action_id === APPROVE_ACTION);
     if (approve?.value) return approve.value;
   }
@@ -112,13 +110,13 @@ function signedValue(body: BlockAction): string | undefined {
 }
 
 /** An Approve click or a Deny choice: handed to the worker, which checks the signed value and the clicker. */
-export async function acceptDecision(deps: IngressDeps, body: BlockAction, action: BlockElementAction): Promise<void> {
+export async function acceptDecision(deps: IngressDeps, body: BlockActions, action: ClickedAction): Promise<void> {
   const requestId = (deps.newRequestId ?? newRequestId)();
-  const channel = body.channel?.id ?? body.container?.['channel_id'];
-  const messageTs = body.message?.ts ?? body.container?.['message_ts'];
+  const channel = body.channel?.id ?? body.container?.channel_id;
+  const messageTs = body.message?.ts ?? body.container?.message_ts;
   const approve = action.action_id === APPROVE_ACTION;
-  const value = approve ? ('value' in action ? action.value : undefined) : signedValue(body);
-  const reason = !approve && 'selected_option' in action ? action.selected_option?.value : undefined;
+  const value = approve ? action.value : signedValue(body);
+  const reason = approve ? undefined : action.selected_option?.value;
   if (!channel || !messageTs || !value) {
     deps.log.warn('decision without a message or a request', { requestId, user: body.user.id });
     return;
@@ -151,9 +149,9 @@ export async function acceptDecision(deps: IngressDeps, body: BlockAction, actio
  * that channel (same parsing, roles and approvals). Returns what to tell the
  * clicker when nothing was handed on.
  */
-export async function acceptAlertClick(deps: IngressDeps, body: BlockAction, action: BlockElementAction, botToken: string): Promise<string | undefined> {
-  const channel = String(body.channel?.id ?? body.container?.['channel_id'] ?? '');
-  const value = 'value' in action ? String(action.value ?? '') : '';
+export async function acceptAlertClick(deps: IngressDeps, body: BlockActions, action: ClickedAction, botToken: string): Promise<string | undefined> {
+  const channel = String(body.channel?.id ?? body.container?.channel_id ?? '');
+  const value = action.value ?? '';
   const click = verifyAlertButton(value, botToken, deps.clock.now().getTime());
   if (!click.ok || click.channel !== channel) {
     const why = !click.ok ? click.why : 'another channel';
@@ -186,31 +184,42 @@ async function tellClicker(deps: IngressDeps, responseUrl: string, text: string)
   }
 }
 
-/** Builds the Bolt app on the first request (its signing secret lives in SSM), then reuses it. */
+/** Builds Bolt's receiver on the first request (its signing secret lives in SSM), then reuses it. */
 export function createSlackHandler(deps: IngressDeps): SlackHandler {
   let ready: Promise<SlackHandler> | undefined;
 
   async function build(): Promise<SlackHandler> {
-    const { signingSecret, botToken, botUserId } = await deps.secrets();
+    const { signingSecret, botToken } = await deps.secrets();
     // every job leaves signed: the worker runs nothing else
     const signed: IngressDeps = { ...deps, queue: { enqueue: (job) => deps.queue.enqueue(signJob(job, signingSecret)) } };
     const logger = deps.boltLogger;
-    const receiver = new AwsLambdaReceiver({ signingSecret, logLevel: LogLevel.WARN, ...(logger ? { logger } : {}) });
-    // authorize with the stored bot user id, so no auth.test call is made on a cold start
-    const app = new App({ receiver, authorize: async () => ({ botToken, botUserId }), logLevel: LogLevel.WARN, ...(logger ? { logger } : {}) });
-    // `/swarm`, or a per-stage name such as `/swarm-staging`
-    app.command(/^\/swarm(-[a-z0-9-]+)?$/, async ({ command, ack }) => {
-      await ack(await acceptCommand(signed, command));
-    });
-    app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`) }, async ({ ack, body, action }) => {
-      await ack();
-      await acceptDecision(signed, body, action);
-    });
-    app.action<BlockAction>({ type: 'block_actions', action_id: new RegExp(`^${ALERT_ACTION}-`) }, async ({ ack, body, action }) => {
-      await ack();
-      const refusal = await acceptAlertClick(signed, body, action, botToken);
-      if (refusal) await tellClicker(deps, body.response_url, refusal);
-    });
+    const receiver = new AwsLambdaReceiver({ signingSecret, logLevel: 'warn' as LogLevel, ...(logger ? { logger } : {}) });
+    receiver.init(
+      slackRouter(
+        {
+          // `/swarm`, or a per-stage name such as `/swarm-staging`
+          command: { name: /^\/swarm(-[a-z0-9-]+)?$/, run: async (command, ack) => ack(await acceptCommand(signed, command)) },
+          actions: [
+            {
+              actionId: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`),
+              run: async (body, action, ack) => {
+                await ack();
+                await acceptDecision(signed, body, action);
+              },
+            },
+            {
+              actionId: new RegExp(`^${ALERT_ACTION}-`),
+              run: async (body, action, ack) => {
+                await ack();
+                const refusal = await acceptAlertClick(signed, body, action, botToken);
+                if (refusal) await tellClicker(deps, body.response_url, refusal);
+              },
+            },
+          ],
+        },
+        (unrouted) => deps.log.warn('slack request not taken', unrouted),
+      ),
+    );
     return receiver.toHandler() as SlackHandler;
   }
 

@@ -9,7 +9,6 @@
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
-import type { BlockAction, BlockElementAction } from '@slack/bolt';
 import { createStateClient, DynamoState, type MalformedItem } from '../adapters/dynamo-state.js';
 import { DynamoWatchStore } from '../adapters/dynamo-watch.js';
 import { FileUnlockKeys } from '../adapters/file-unlock-keys.js';
@@ -17,6 +16,7 @@ import { startLocalDynamo } from '../adapters/local-dynamo.js';
 import { PowertoolsLedger } from '../adapters/powertools-ledger.js';
 import { IDEMPOTENCY_ATTRIBUTES } from '../adapters/state-table.js';
 import { acceptAlertClick, acceptCommand, acceptDecision, type IngressDeps } from '../app/ingress.js';
+import type { BlockActions, ClickedAction } from '../app/slack-events.js';
 import { createWatch } from '../app/watch.js';
 import { ALERT_ACTION } from '../app/watch-button.js';
 import { createWorker } from '../app/worker.js';
@@ -122,30 +122,23 @@ export async function startLocalBot(o: LocalBotOptions) {
     timing: { postIntervalMs: 0 },
   });
 
-  /** The click as Bolt hands it to the ingress: the message's blocks carry the signed request for a Deny. */
-  function blockAction(c: Click): { body: BlockAction; action: BlockElementAction } {
+  /** The click as the ingress reads it from Slack's payload: the message's blocks carry the signed request for a Deny. */
+  function blockAction(c: Click): { body: BlockActions; action: ClickedAction } {
     const elements = c.buttons.flatMap((b) => [
       ...b.buttons.map((x) => ({ type: 'button', action_id: x.actionId, value: x.value })),
       ...(b.select ? [{ type: 'static_select', action_id: b.select.actionId }] : []),
     ]);
-    const action =
-      c.selected !== undefined
-        ? { type: 'static_select', action_id: c.actionId, block_id: 'local', selected_option: { text: { type: 'plain_text', text: c.selected }, value: c.selected }, action_ts: '0' }
-        : { type: 'button', action_id: c.actionId, block_id: 'local', value: c.value, action_ts: '0' };
-    const body = {
+    const action: ClickedAction = c.selected !== undefined ? { action_id: c.actionId, selected_option: { value: c.selected } } : { action_id: c.actionId, value: c.value };
+    const body: BlockActions = {
       type: 'block_actions',
-      team: { id: c.team ?? 'T0LOCAL', domain: 'local' },
-      user: { id: c.user, username: c.user.toLowerCase(), ...(c.team ? { team_id: c.team } : {}) },
-      channel: { id: c.channel, name: c.channel },
-      container: { type: 'message', channel_id: c.channel, message_ts: c.ts },
-      message: { type: 'message', ts: c.ts, blocks: [{ type: 'actions', elements }] },
+      user: { id: c.user, ...(c.team ? { team_id: c.team } : {}) },
+      channel: { id: c.channel },
+      container: { channel_id: c.channel, message_ts: c.ts },
+      message: { ts: c.ts, blocks: [{ type: 'actions', elements }] },
       actions: [action],
       response_url: chat.responseUrl(c.channel, c.user),
-      token: 'local',
-      trigger_id: 'local',
-      api_app_id: 'A0LOCAL',
     };
-    return { body: body as unknown as BlockAction, action: action as unknown as BlockElementAction };
+    return { body, action };
   }
 
   return {

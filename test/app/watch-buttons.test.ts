@@ -3,7 +3,7 @@
  * becomes an ordinary command job for the person who clicked, or nothing
  * (and they are told why).
  */
-import type { BlockAction, BlockElementAction } from '@slack/bolt';
+import type { BlockActions, ClickedAction } from '../../src/app/slack-events.js';
 import { describe, expect, it } from 'vitest';
 import { acceptAlertClick } from '../../src/app/ingress.js';
 import { ALERT_ACTION, ALERT_BUTTON_TTL_MS, signAlertButton } from '../../src/app/watch-button.js';
@@ -27,15 +27,15 @@ function ingress(now = NOW) {
 }
 
 const click = (value: string, o: { user?: string; channel?: string } = {}) => {
-  const body = {
+  const action: ClickedAction = { action_id: `${ALERT_ACTION}-0`, value };
+  const body: BlockActions = {
     type: 'block_actions',
     user: { id: o.user ?? 'U0VIEW', team_id: 'T0TEAM' },
     channel: { id: o.channel ?? 'C0ALERTS' },
     container: { channel_id: o.channel ?? 'C0ALERTS', message_ts: '1.0001' },
     response_url: 'https://hooks.slack.com/actions/T0/1/abc',
-    actions: [],
-  } as unknown as BlockAction;
-  const action = { type: 'button', action_id: `${ALERT_ACTION}-0`, value } as unknown as BlockElementAction;
+    actions: [action],
+  };
   return [body, action] as const;
 };
 const button = (command: string, o: { channel?: string; now?: number; token?: string } = {}) =>

@@ -1,0 +1,90 @@
+/**
+ * What the ingress accepts from Slack, once Bolt's AwsLambdaReceiver has
+ * verified the request: a `/swarm` slash command, or a click on one of our
+ * buttons. Each payload is read with zod (only the fields we use), and handed
+ * to its listener with the receiver's `ack`.
+ *
+ * This stands where Bolt's `App` would. The receiver calls nothing but
+ * `processEvent` on the app it is given (bolt-js
+ * `src/receivers/AwsLambdaReceiver.ts`), and the acknowledgement needs none
+ * of what `App` brings besides routing: no Web API client, no OAuth, no other
+ * receivers. Leaving it out is most of why a cold start acknowledges sooner
+ * than a bare Bolt app (`npm run bench`).
+ */
+import type { App } from '@slack/bolt';
+import type { ReceiverEvent } from '@slack/bolt/dist/types/receiver.js';
+import { z } from 'zod';
+
+const slashCommand = z.object({
+  command: z.string(),
+  text: z.string().default(''),
+  user_id: z.string().min(1),
+  channel_id: z.string().min(1),
+  team_id: z.string().optional(),
+  response_url: z.string().url(),
+});
+
+const clickedAction = z.object({
+  action_id: z.string(),
+  value: z.string().optional(),
+  selected_option: z.object({ value: z.string() }).passthrough().nullish(),
+});
+
+const blockActions = z.object({
+  type: z.literal('block_actions'),
+  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
+  channel: z.object({ id: z.string() }).optional(),
+  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).passthrough().optional(),
+  message: z.object({ ts: z.string().optional(), blocks: z.array(z.unknown()).optional() }).passthrough().optional(),
+  response_url: z.string().url(),
+  actions: z.array(clickedAction).min(1),
+});
+
+export type SlashCommand = z.infer<typeof slashCommand>;
+export type BlockActions = z.infer<typeof blockActions>;
+export type ClickedAction = z.infer<typeof clickedAction>;
+
+type Ack = ReceiverEvent['ack'];
+
+export interface SlackListeners {
+  /** the slash command's name, e.g. `/swarm` or a per-stage `/swarm-staging` */
+  command: { name: RegExp; run: (command: SlashCommand, ack: Ack) => Promise<void> };
+  /** clicks, by action id: the first listener whose pattern matches runs */
+  actions: Array<{ actionId: RegExp; run: (body: BlockActions, action: ClickedAction, ack: Ack) => Promise<void> }>;
+}
+
+/** Something other than our command or buttons, or a payload without the fields they need: not acknowledged (the receiver answers 404). */
+export type Unrouted = { why: 'unknown' | 'malformed'; detail: string };
+
+/**
+ * The app the receiver drives: routes each verified request to its listener.
+ * `onUnrouted` hears about what no listener takes (logged by the caller).
+ */
+export function slackRouter(listeners: SlackListeners, onUnrouted: (u: Unrouted) => void): App {
+  async function processEvent({ body, ack }: ReceiverEvent): Promise<void> {
+    if (typeof body['command'] === 'string') {
+      if (!listeners.command.name.test(body['command'])) return onUnrouted({ why: 'unknown', detail: `command ${body['command'].slice(0, 40)}` });
+      const command = slashCommand.safeParse(body);
+      if (!command.success) return onUnrouted({ why: 'malformed', detail: describe(command.error) });
+      return listeners.command.run(command.data, ack);
+    }
+    if (body['type'] === 'block_actions') {
+      const click = blockActions.safeParse(body);
+      if (!click.success) return onUnrouted({ why: 'malformed', detail: describe(click.error) });
+      const action = click.data.actions[0]!;
+      const listener = listeners.actions.find((l) => l.actionId.test(action.action_id));
+      if (!listener) return onUnrouted({ why: 'unknown', detail: `action ${action.action_id.slice(0, 60)}` });
+      return listener.run(click.data, action, ack);
+    }
+    return onUnrouted({ why: 'unknown', detail: `payload type ${String(body['type'] ?? 'none').slice(0, 40)}` });
+  }
+  // the receiver's type asks for an App; it only ever calls processEvent
+  const app: Pick<App, 'processEvent'> = { processEvent };
+  return app as App;
+}
+
+const describe = (error: z.ZodError): string =>
+  error.issues
+    .slice(0, 3)
+    .map((i) => `${i.path.join('.') || 'body'}: ${i.message}`)
+    .join('; ');
