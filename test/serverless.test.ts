@@ -2,11 +2,12 @@
  * Packages the service offline with the osls CLI, as an operator would, and
  * reads what it produced: the CloudFormation template and the three zips.
  */
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { execFile, execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '../src/adapters/state-table.js';
 import { slashCommandEvent } from './support/slack-requests.js';
@@ -375,6 +376,50 @@ describe('npx serverless package (offline)', () => {
       const forged = await handler(slashCommandEvent({ text: 'status', secret: 'pkg-secret', forgeWith: 'x', responseUrl: 'https://hooks.slack.test/r/2' }), {});
       expect(forged.statusCode).toBe(401);
       expect(lambda.invocations.length).toBe(1);
+      // signed with the credentials Lambda puts in the environment
+      expect(ssm.calls.map((c) => c.accessKeyId)).toEqual(['pkg']);
+    } finally {
+      await Promise.all([ssm.close(), lambda.close()]);
+    }
+  });
+
+  it('without credentials in the environment, the packaged slack handler uses the SDK\'s full chain (here a profile)', async () => {
+    const ssm = await startSsmStandIn([
+      { name: '/swarm-ops/pkg/slack/signing-secret', type: 'SecureString', value: 'pkg-secret' },
+      { name: '/swarm-ops/pkg/slack/bot-token', type: 'SecureString', value: 'xoxb-pkg' },
+      { name: '/swarm-ops/pkg/slack/bot-user-id', type: 'String', value: 'U0BOT' },
+      { name: '/swarm-ops/pkg/policy', type: 'String', value: JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: [], approver: [] } }) },
+    ]);
+    const lambda = await startLambdaStandIn();
+    try {
+      const out = path.join(dir, 'unzipped-slack-profile');
+      execFileSync('unzip', ['-qo', path.join(dir, 'slack.zip'), '-d', out]);
+      writeFileSync(path.join(dir, 'aws-credentials'), '[bench-profile]\naws_access_key_id = AKIDFROMPROFILE\naws_secret_access_key = profile-secret\n');
+      writeFileSync(path.join(dir, 'aws-config'), '[profile bench-profile]\nregion = eu-west-1\n');
+      const { AWS_ACCESS_KEY_ID: _k, AWS_SECRET_ACCESS_KEY: _s, AWS_SESSION_TOKEN: _t, AWS_PROFILE: _p, ...rest } = process.env;
+      const child = await promisify(execFile)(
+        process.execPath,
+        ['-e', `require(${JSON.stringify(path.join(out, 'src/handlers/slack.js'))}).handler(JSON.parse(process.env.EVENT), {}).then((r) => console.log(r.statusCode))`],
+        {
+          env: {
+            ...rest,
+            // the SDK's full chain is not in the bundle: Lambda's runtime has it, here the repository's node_modules
+            NODE_PATH: path.resolve('node_modules'),
+            AWS_PROFILE: 'bench-profile',
+            AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'aws-credentials'),
+            AWS_CONFIG_FILE: path.join(dir, 'aws-config'),
+            SSM_PREFIX: '/swarm-ops/pkg',
+            WORKER_FUNCTION_NAME: 'swarm-ops-pkg-worker',
+            AWS_REGION: 'eu-west-1',
+            AWS_ENDPOINT_URL_SSM: ssm.url,
+            AWS_ENDPOINT_URL_LAMBDA: lambda.url,
+            EVENT: JSON.stringify(slashCommandEvent({ text: 'status', secret: 'pkg-secret', responseUrl: 'https://hooks.slack.test/r/3' })),
+          },
+        },
+      );
+      expect(child.stdout.trim().split('\n').at(-1)).toBe('200');
+      expect(ssm.calls.map((c) => c.accessKeyId)).toEqual(['AKIDFROMPROFILE']);
+      expect(lambda.invocations).toHaveLength(1);
     } finally {
       await Promise.all([ssm.close(), lambda.close()]);
     }

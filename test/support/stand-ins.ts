@@ -57,13 +57,14 @@ export interface SsmFailure {
 export async function startSsmStandIn(initial: StoredParameter[] = []) {
   const params = new Map(initial.map((p) => [p.name, p]));
   const versions = new Map<string, number>();
-  const calls: Array<{ target: string; input: Record<string, unknown> }> = [];
+  /** each request: the operation, its input, and the access key id it was signed with */
+  const calls: Array<{ target: string; input: Record<string, unknown>; accessKeyId?: string }> = [];
   let failure: SsmFailure | undefined;
   const toWire = (p: StoredParameter) => ({ Name: p.name, Type: p.type, Value: p.value, Version: versions.get(p.name) ?? 1, ARN: `arn:aws:ssm:eu-west-1:000000000000:parameter${p.name}` });
   const srv = await listen((req, body, res) => {
     const target = String(req.headers['x-amz-target'] ?? '').replace('AmazonSSM.', '');
     const input = JSON.parse(body || '{}') as Record<string, unknown>;
-    calls.push({ target, input });
+    calls.push({ target, input, accessKeyId: /Credential=([^/,]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] });
     if (failure && (!failure.targets || failure.targets.includes(target))) {
       return json(res, failure.status ?? 400, { __type: failure.type, message: failure.message ?? failure.type });
     }
