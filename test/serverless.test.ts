@@ -14,6 +14,15 @@ import { slashCommandEvent } from './support/slack-requests.js';
 import { startLambdaStandIn, startSsmStandIn } from './support/stand-ins.js';
 
 let dir = '';
+
+/** what the packaged slack handler reads from SSM, under /swarm-ops/pkg */
+const packagedParameters = () =>
+  startSsmStandIn([
+    { name: '/swarm-ops/pkg/slack/signing-secret', type: 'SecureString', value: 'pkg-secret' },
+    { name: '/swarm-ops/pkg/slack/bot-token', type: 'SecureString', value: 'xoxb-pkg' },
+    { name: '/swarm-ops/pkg/slack/bot-user-id', type: 'String', value: 'U0BOT' },
+    { name: '/swarm-ops/pkg/policy', type: 'String', value: JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: [], approver: [] } }) },
+  ]);
 let template: { Resources: Record<string, { Type: string; Properties: Record<string, any> }> };
 
 const zipEntries = (name: string) =>
@@ -345,12 +354,7 @@ describe('npx serverless package (offline)', () => {
   });
 
   it('the packaged slack handler verifies, acknowledges and hands the job to the worker', async () => {
-    const ssm = await startSsmStandIn([
-      { name: '/swarm-ops/pkg/slack/signing-secret', type: 'SecureString', value: 'pkg-secret' },
-      { name: '/swarm-ops/pkg/slack/bot-token', type: 'SecureString', value: 'xoxb-pkg' },
-      { name: '/swarm-ops/pkg/slack/bot-user-id', type: 'String', value: 'U0BOT' },
-      { name: '/swarm-ops/pkg/policy', type: 'String', value: JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: [], approver: [] } }) },
-    ]);
+    const ssm = await packagedParameters();
     const lambda = await startLambdaStandIn();
     try {
       Object.assign(process.env, {
@@ -384,12 +388,7 @@ describe('npx serverless package (offline)', () => {
   });
 
   it('without credentials in the environment, the packaged slack handler uses the SDK\'s full chain (here a profile)', async () => {
-    const ssm = await startSsmStandIn([
-      { name: '/swarm-ops/pkg/slack/signing-secret', type: 'SecureString', value: 'pkg-secret' },
-      { name: '/swarm-ops/pkg/slack/bot-token', type: 'SecureString', value: 'xoxb-pkg' },
-      { name: '/swarm-ops/pkg/slack/bot-user-id', type: 'String', value: 'U0BOT' },
-      { name: '/swarm-ops/pkg/policy', type: 'String', value: JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: [], approver: [] } }) },
-    ]);
+    const ssm = await packagedParameters();
     const lambda = await startLambdaStandIn();
     try {
       const out = path.join(dir, 'unzipped-slack-profile');
