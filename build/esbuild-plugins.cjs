@@ -30,8 +30,10 @@ module.exports = new Proxy(unsupported, { get: (target, key) => (key === '__esMo
 // clients) was a fifth of the slack bundle and about 40 ms of its cold start
 // (npm run bench). Here the chain reads the environment, and only where it
 // holds no credentials (serverless offline with a profile, say) loads the
-// SDK's own full chain at run time from node_modules (left out of the bundle;
-// the Lambda runtime has it too).
+// SDK's own full chain at run time from node_modules (left out of the bundle:
+// a zip that runs without credentials in its environment needs the runtime's
+// SDK, which Lambda's nodejs runtimes carry; both packages are dependencies
+// here, so the local runner and serverless offline find ours).
 const envFirstCredentials = `
 import { fromEnv } from '@aws-sdk/credential-provider-env';
 export const credentialsWillNeedRefresh = (c) => c?.expiration !== undefined;
@@ -40,7 +42,8 @@ export const defaultProvider = (init = {}) => {
   const env = fromEnv(init);
   let full;
   return (options) => {
-    if (process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) return env(options);
+    // as the SDK's chain: a profile asked for wins over keys in the environment
+    if (!init.profile && !process.env.AWS_PROFILE && process.env.AWS_ACCESS_KEY_ID && process.env.AWS_SECRET_ACCESS_KEY) return env(options);
     full ??= require('@aws-sdk/credential-provider-node').defaultProvider(init);
     return full(options);
   };

@@ -344,6 +344,9 @@ describe('npx serverless package (offline)', () => {
     expect(slackMap).not.toContain('node_modules/@aws-sdk/client-dynamodb/');
     for (const fn of ['slack', 'worker', 'rotate', 'sweep']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(dynalite|memory-level|classic-level)\//);
     expect(zipFile('worker', 'src/handlers/worker.js.map')).toContain('node_modules/dockerode/');
+    // credentials come from the environment: the SDK's full chain and its nested clients are in no bundle (build/esbuild-plugins.cjs)
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep', 'watch'])
+      expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)\//);
     // what no function calls stays out: dockerode's BuildKit gRPC (build/esbuild-plugins.cjs)
     for (const fn of ['slack', 'worker']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(@grpc\/grpc-js|protobufjs)\//);
     // the ingress takes Bolt's AwsLambdaReceiver alone (src/app/slack-events.ts): not Bolt's App, its Web API
@@ -363,6 +366,7 @@ describe('npx serverless package (offline)', () => {
         AWS_REGION: 'eu-west-1',
         AWS_ACCESS_KEY_ID: 'pkg',
         AWS_SECRET_ACCESS_KEY: 'pkg',
+        AWS_SESSION_TOKEN: 'pkg-session',
         AWS_ENDPOINT_URL_SSM: ssm.url,
         AWS_ENDPOINT_URL_LAMBDA: lambda.url,
       });
@@ -380,14 +384,14 @@ describe('npx serverless package (offline)', () => {
       const forged = await handler(slashCommandEvent({ text: 'status', secret: 'pkg-secret', forgeWith: 'x', responseUrl: 'https://hooks.slack.test/r/2' }), {});
       expect(forged.statusCode).toBe(401);
       expect(lambda.invocations.length).toBe(1);
-      // signed with the credentials Lambda puts in the environment
-      expect(ssm.calls.map((c) => c.accessKeyId)).toEqual(['pkg']);
+      // signed with the credentials Lambda puts in the environment, session token included
+      expect(ssm.calls.map((c) => [c.accessKeyId, c.sessionToken])).toEqual([['pkg', 'pkg-session']]);
     } finally {
       await Promise.all([ssm.close(), lambda.close()]);
     }
   });
 
-  it('without credentials in the environment, the packaged slack handler uses the SDK\'s full chain (here a profile)', async () => {
+  it('where a profile is asked for (or the environment has no credentials), the packaged slack handler uses the SDK\'s full chain', async () => {
     const ssm = await packagedParameters();
     const lambda = await startLambdaStandIn();
     try {
@@ -405,6 +409,9 @@ describe('npx serverless package (offline)', () => {
             // the SDK's full chain is not in the bundle: Lambda's runtime has it, here the repository's node_modules
             NODE_PATH: path.resolve('node_modules'),
             AWS_PROFILE: 'bench-profile',
+            // keys in the environment too: as in the SDK's own chain, the profile asked for wins
+            AWS_ACCESS_KEY_ID: 'AKIDFROMENV',
+            AWS_SECRET_ACCESS_KEY: 'env-secret',
             AWS_SHARED_CREDENTIALS_FILE: path.join(dir, 'aws-credentials'),
             AWS_CONFIG_FILE: path.join(dir, 'aws-config'),
             SSM_PREFIX: '/swarm-ops/pkg',

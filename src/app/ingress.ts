@@ -217,7 +217,10 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
             },
           ],
         },
-        (unrouted) => deps.log.warn('slack request not taken', unrouted),
+        {
+          unrouted: (unrouted) => deps.log.warn('slack request not taken', unrouted),
+          failed: (err, acked) => deps.log.error('slack listener failed', { acked, error: describeError(err) }),
+        },
       ),
     );
     return receiver.toHandler() as SlackHandler;

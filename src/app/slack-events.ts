@@ -32,10 +32,12 @@ const clickedAction = z.object({
 
 const blockActions = z.object({
   type: z.literal('block_actions'),
-  user: z.object({ id: z.string().min(1), team_id: z.string().optional() }),
-  channel: z.object({ id: z.string() }).optional(),
-  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).passthrough().optional(),
-  message: z.object({ ts: z.string().optional(), blocks: z.array(z.unknown()).optional() }).passthrough().optional(),
+  // an org-wide (Enterprise Grid) install may send nulls where a workspace sends values
+  user: z.object({ id: z.string().min(1), team_id: z.string().nullish() }),
+  channel: z.object({ id: z.string() }).nullish(),
+  // a click on an ephemeral message has no `message`, only its container
+  container: z.object({ channel_id: z.string().optional(), message_ts: z.string().optional() }).passthrough().nullish(),
+  message: z.object({ ts: z.string().optional(), blocks: z.array(z.unknown()).optional() }).passthrough().nullish(),
   response_url: z.string().url(),
   actions: z.array(clickedAction).min(1),
 });
@@ -53,30 +55,56 @@ export interface SlackListeners {
   actions: Array<{ actionId: RegExp; run: (body: BlockActions, action: ClickedAction, ack: Ack) => Promise<void> }>;
 }
 
-/** Something other than our command or buttons, or a payload without the fields they need: not acknowledged (the receiver answers 404). */
+/**
+ * Something other than our command or buttons, or a payload without the fields they need: not acknowledged, so the
+ * receiver answers 404, as it did behind Bolt's App. (The app subscribes to no Events API events, so no
+ * `event_callback` is expected.)
+ */
 export type Unrouted = { why: 'unknown' | 'malformed'; detail: string };
+
+export interface RouterHooks {
+  /** what no listener takes */
+  unrouted: (u: Unrouted) => void;
+  /** a listener threw; `acked` says whether Slack already has its answer (then it gets it, else a 500) */
+  failed: (err: unknown, acked: boolean) => void;
+}
 
 /**
  * The app the receiver drives: routes each verified request to its listener.
- * `onUnrouted` hears about what no listener takes (logged by the caller).
+ * The hooks hear about what no listener takes and what a listener threw (the
+ * receiver itself would log only that something failed, without the cause).
  */
-export function slackRouter(listeners: SlackListeners, onUnrouted: (u: Unrouted) => void): App {
-  async function processEvent({ body, ack }: ReceiverEvent): Promise<void> {
+export function slackRouter(listeners: SlackListeners, hooks: RouterHooks): App {
+  async function route(body: ReceiverEvent['body'], ack: Ack): Promise<void> {
     if (typeof body['command'] === 'string') {
-      if (!listeners.command.name.test(body['command'])) return onUnrouted({ why: 'unknown', detail: `command ${body['command'].slice(0, 40)}` });
+      if (!listeners.command.name.test(body['command'])) return hooks.unrouted({ why: 'unknown', detail: `command ${body['command'].slice(0, 40)}` });
       const command = slashCommand.safeParse(body);
-      if (!command.success) return onUnrouted({ why: 'malformed', detail: describe(command.error) });
+      if (!command.success) return hooks.unrouted({ why: 'malformed', detail: describe(command.error) });
       return listeners.command.run(command.data, ack);
     }
     if (body['type'] === 'block_actions') {
       const click = blockActions.safeParse(body);
-      if (!click.success) return onUnrouted({ why: 'malformed', detail: describe(click.error) });
+      if (!click.success) return hooks.unrouted({ why: 'malformed', detail: describe(click.error) });
       const action = click.data.actions[0]!;
       const listener = listeners.actions.find((l) => l.actionId.test(action.action_id));
-      if (!listener) return onUnrouted({ why: 'unknown', detail: `action ${action.action_id.slice(0, 60)}` });
+      if (!listener) return hooks.unrouted({ why: 'unknown', detail: `action ${action.action_id.slice(0, 60)}` });
       return listener.run(click.data, action, ack);
     }
-    return onUnrouted({ why: 'unknown', detail: `payload type ${String(body['type'] ?? 'none').slice(0, 40)}` });
+    return hooks.unrouted({ why: 'unknown', detail: `payload type ${String(body['type'] ?? 'none').slice(0, 40)}` });
+  }
+
+  async function processEvent({ body, ack }: ReceiverEvent): Promise<void> {
+    let acked = false;
+    try {
+      await route(body, async (response) => {
+        await ack(response);
+        acked = true;
+      });
+    } catch (err) {
+      hooks.failed(err, acked);
+      // answered already: Slack keeps that answer; otherwise the receiver turns the throw into a 500
+      if (!acked) throw err;
+    }
   }
   // the receiver's type asks for an App; it only ever calls processEvent
   const app: Pick<App, 'processEvent'> = { processEvent };

@@ -15,6 +15,7 @@ const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, get
 function setup() {
   const heard: string[] = [];
   const unrouted: Unrouted[] = [];
+  const failed: Array<{ message: string; acked: boolean }> = [];
   const listeners: SlackListeners = {
     command: {
       name: /^\/swarm(-[a-z0-9-]+)?$/,
@@ -26,11 +27,19 @@ function setup() {
     actions: [
       { actionId: /^swarm-ops-approve$/, run: async (body, action, ack) => (heard.push(`approve ${action.value} by ${body.user.id}`), ack()) },
       { actionId: /^swarm-ops-deny$/, run: async (_body, action, ack) => (heard.push(`deny ${action.selected_option?.value}`), ack()) },
+      // throws after answering, or before
+      {
+        actionId: /^boom-(after|before)$/,
+        run: async (_body, action, ack) => {
+          if (action.action_id === 'boom-after') await ack();
+          throw new Error(`listener broke (${action.action_id})`);
+        },
+      },
     ],
   };
   const receiver = new AwsLambdaReceiver({ signingSecret: SECRET, logger: quiet });
-  receiver.init(slackRouter(listeners, (u) => unrouted.push(u)));
-  return { handler: receiver.toHandler(), heard, unrouted };
+  receiver.init(slackRouter(listeners, { unrouted: (u) => unrouted.push(u), failed: (err, acked) => failed.push({ message: (err as Error).message, acked }) }));
+  return { handler: receiver.toHandler(), heard, unrouted, failed };
 }
 
 const signedForm = (fields: Record<string, string>) => {
@@ -77,6 +86,34 @@ describe('slackRouter behind AwsLambdaReceiver', () => {
     expect(unrouted[0]!.why).toBe('malformed');
     expect(unrouted[0]!.detail).toMatch(/user_id: Required/);
     expect(unrouted[0]!.detail).toMatch(/response_url: Invalid url/);
+  });
+
+  it('routes a click on an ephemeral message (no message in the payload, only its container)', async () => {
+    const { handler, heard } = setup();
+    const payload = {
+      type: 'block_actions',
+      user: { id: 'U0BOB', team_id: null },
+      team: null,
+      enterprise: { id: 'E0ORG' },
+      is_enterprise_install: true,
+      container: { type: 'message', message_ts: '1.2', channel_id: 'C0OPS', is_ephemeral: true },
+      response_url: 'https://hooks.slack.com/actions/T0/1/x',
+      actions: [{ type: 'button', action_id: 'swarm-ops-approve', block_id: 'b', value: 'signed', action_ts: '1' }],
+    };
+    const res = await handler(signedForm({ payload: JSON.stringify(payload) }) as never, {});
+    expect(res.statusCode).toBe(200);
+    expect(heard).toEqual(['approve signed by U0BOB']);
+  });
+
+  it('says why a listener failed: Slack keeps an answer already given, and gets a 500 when there was none', async () => {
+    const { handler, failed } = setup();
+    const click = (actionId: string) => handler(blockActionEvent({ actionId, value: 'v', user: 'U0BOB', responseUrl: 'https://hooks.slack.com/actions/T0/1/x', secret: SECRET }) as never, {});
+    expect((await click('boom-after')).statusCode).toBe(200);
+    expect((await click('boom-before')).statusCode).toBe(500);
+    expect(failed).toEqual([
+      { message: 'listener broke (boom-after)', acked: true },
+      { message: 'listener broke (boom-before)', acked: false },
+    ]);
   });
 
   it('leaves verification to Bolt: a forged signature never reaches a listener', async () => {

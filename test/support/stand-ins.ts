@@ -57,14 +57,15 @@ export interface SsmFailure {
 export async function startSsmStandIn(initial: StoredParameter[] = []) {
   const params = new Map(initial.map((p) => [p.name, p]));
   const versions = new Map<string, number>();
-  /** each request: the operation, its input, and the access key id it was signed with */
-  const calls: Array<{ target: string; input: Record<string, unknown>; accessKeyId?: string }> = [];
+  /** each request: the operation, its input, and the access key id (and session token) it was signed with */
+  const calls: Array<{ target: string; input: Record<string, unknown>; accessKeyId?: string; sessionToken?: string }> = [];
   let failure: SsmFailure | undefined;
   const toWire = (p: StoredParameter) => ({ Name: p.name, Type: p.type, Value: p.value, Version: versions.get(p.name) ?? 1, ARN: `arn:aws:ssm:eu-west-1:000000000000:parameter${p.name}` });
   const srv = await listen((req, body, res) => {
     const target = String(req.headers['x-amz-target'] ?? '').replace('AmazonSSM.', '');
     const input = JSON.parse(body || '{}') as Record<string, unknown>;
-    calls.push({ target, input, accessKeyId: /Credential=([^/,]+)\//.exec(String(req.headers.authorization ?? ''))?.[1] });
+    const sessionToken = req.headers['x-amz-security-token'];
+    calls.push({ target, input, accessKeyId: /Credential=([^/,]+)\//.exec(String(req.headers.authorization ?? ''))?.[1], ...(typeof sessionToken === 'string' ? { sessionToken } : {}) });
     if (failure && (!failure.targets || failure.targets.includes(target))) {
       return json(res, failure.status ?? 400, { __type: failure.type, message: failure.message ?? failure.type });
     }
