@@ -34,7 +34,11 @@ export interface ProbeTiming {
 export function probeTiming(nodes: number): ProbeTiming {
   const startMs = (30 + nodes) * 1000;
   const seeMs = startMs + 15_000;
-  const pingMs = 8000;
+  // A task can be in DNS before every node's overlay has learnt where it lives (that news travels by gossip,
+  // slower on a bigger or busier swarm). With 8 s, one pair of 132 on a working 12-node lab under CI load went
+  // unanswered (its reverse answered) and was reported failed. A real cut never answers however long we wait;
+  // this only moves when we give up.
+  const pingMs = (10 + Math.ceil(nodes / 2)) * 1000;
   return { startMs, seeMs, pingMs, reportMs: seeMs + pingMs + 10_000, pollMs: 1000 };
 }
 

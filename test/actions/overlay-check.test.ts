@@ -177,9 +177,12 @@ describe('overlay check timing grows with the swarm', () => {
     expect(probeTiming(100).startMs).toBeGreaterThan(probeTiming(12).startMs);
     // a task that started first still waits for the last one to start
     for (const n of [1, 12, 500]) expect(probeTiming(n).seeMs).toBeGreaterThan(probeTiming(n).startMs);
+    // a pair gets longer to answer on a bigger swarm (its address reaches the others by gossip): 16 s on 12 nodes
+    expect(probeTiming(12).pingMs).toBe(16_000);
+    expect(probeTiming(100).pingMs).toBeGreaterThan(probeTiming(12).pingMs);
     const s = new FakeSwarm([manager('m1', { leader: true, id: 'n1' })], { networks: [network('app')] });
     await planAndApply(overlayCheck({ startMs: 20, reportMs: 20, pollMs: 5 }), s, { name: 'app' }, { policy });
-    expect(s.services[0]!.env).toEqual(expect.arrayContaining(['PROBE_EXPECT=1', `PROBE_SEE_S=${probeTiming(1).seeMs / 1000}`, 'PROBE_PING_S=8']));
+    expect(s.services[0]!.env).toEqual(expect.arrayContaining(['PROBE_EXPECT=1', `PROBE_SEE_S=${probeTiming(1).seeMs / 1000}`, 'PROBE_PING_S=11']));
   });
 });
 
