@@ -183,7 +183,10 @@ describe.skipIf(labUnavailable())('lifecycle against the real swarm', () => {
         expect(status.resultText).toMatch(/1 of 1 managers? reachable/);
         // workers reconnect to the new leader within a minute (they show `unknown` until then)
         await until('lab-n4 ready again', () => inspect('lab-n4', '{{.Status.State}}') === 'ready', 90_000);
-        expect(docker('lab-n1', 'service', 'ps', 'keep', '--filter', 'desired-state=running', '--format', '{{.CurrentState}}')).toMatch(/^Running/);
+        // the new cluster's orchestrator reconciles the service's tasks on its own time: one run showed none listed at first
+        const keepRunning = () => docker('lab-n1', 'service', 'ps', 'keep', '--filter', 'desired-state=running', '--format', '{{.CurrentState}}');
+        await until('the service keep running again', () => /^Running/.test(keepRunning()), 90_000);
+        expect(keepRunning()).toMatch(/^Running/);
       } finally {
         labSh('start', 'lab-n2');
         labSh('start', 'lab-n3');
