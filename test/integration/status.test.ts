@@ -28,6 +28,16 @@ describe.skipIf(labUnavailable())('/swarm status and nodes against the real swar
   });
 
   it('nodes: every node with role, status, availability and engine', async () => {
+    // right after a leader change (one run: the lab had just elected lab-n2) Docker lists nodes as `unknown` until
+    // they report to the new leader; the bot says so truthfully, but this test wants every node ready first
+    const allReady = () => {
+      try {
+        return docker('lab-n1', 'node', 'ls', '--format', '{{.Status}}').split('\n').every((s) => s === 'Ready');
+      } catch {
+        return false;
+      }
+    };
+    for (const until = Date.now() + 60_000; !allReady() && Date.now() < until; ) await new Promise((r) => setTimeout(r, 1000));
     const r = await h.slash('nodes');
     const ids = docker('lab-n1', 'node', 'ls', '--format', '{{.Hostname}}').split('\n');
     expect(ids.length).toBeGreaterThanOrEqual(3);
