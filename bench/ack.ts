@@ -109,37 +109,37 @@ export async function coldAck(b: Bundles, runs = 10): Promise<Row[]> {
     AWS_ENDPOINT_URL_SSM: ssm.url,
     AWS_ENDPOINT_URL_LAMBDA: lambda.url,
   });
-  const bareEnv = childEnv({ BENCH_BUNDLE: b.bare, SLACK_SIGNING_SECRET: SECRET });
-  const trimmedEnv = childEnv({ BENCH_BUNDLE: b.trimmed, SLACK_SIGNING_SECRET: SECRET });
-  const ours: Array<{ wallMs: number; out: ColdOut }> = [];
-  const bare: Array<{ wallMs: number; out: ColdOut }> = [];
-  const trimmed: Array<{ wallMs: number; out: ColdOut }> = [];
+  const envs = {
+    ours: oursEnv,
+    bare: childEnv({ BENCH_BUNDLE: b.bare, SLACK_SIGNING_SECRET: SECRET }),
+    trimmed: childEnv({ BENCH_BUNDLE: b.trimmed, SLACK_SIGNING_SECRET: SECRET }),
+  };
+  const variants = Object.keys(envs) as Array<keyof typeof envs>;
+  const samples: Record<keyof typeof envs, Array<{ wallMs: number; out: ColdOut }>> = { ours: [], bare: [], trimmed: [] };
   const empty: number[] = [];
   try {
-    // one of each first (disk cache), then alternating so that drift hits both alike
-    await nodeProcess(COLD_DRIVER, { ...oursEnv, BENCH_EVENT: event() });
-    await nodeProcess(COLD_DRIVER, { ...bareEnv, BENCH_EVENT: event() });
-    await nodeProcess(COLD_DRIVER, { ...trimmedEnv, BENCH_EVENT: event() });
+    // one of each first (disk cache), then alternating so that drift hits all alike
+    for (const v of variants) await nodeProcess(COLD_DRIVER, { ...envs[v], BENCH_EVENT: event() });
     for (let i = 0; i < runs; i++) {
-      ours.push(await nodeProcess<ColdOut>(COLD_DRIVER, { ...oursEnv, BENCH_EVENT: event() }));
-      bare.push(await nodeProcess<ColdOut>(COLD_DRIVER, { ...bareEnv, BENCH_EVENT: event() }));
-      trimmed.push(await nodeProcess<ColdOut>(COLD_DRIVER, { ...trimmedEnv, BENCH_EVENT: event() }));
+      for (const v of variants) samples[v].push(await nodeProcess<ColdOut>(COLD_DRIVER, { ...envs[v], BENCH_EVENT: event() }));
       empty.push((await nodeProcess('console.log("{}")', childEnv({}))).wallMs);
     }
   } finally {
     await Promise.all([ssm.close(), lambda.close()]);
   }
+  const { ours, bare, trimmed } = samples;
   for (const r of [...ours, ...bare, ...trimmed]) if (r.out.status !== 200) throw new Error(`a cold acknowledgement answered ${r.out.status}: ${r.out.body}`);
   if (!ours.every((r) => /Working on `\/swarm status`/.test(r.out.body))) throw new Error(`unexpected acknowledgement: ${ours[0]!.out.body}`);
   if (lambda.invocations.length !== runs + 1) throw new Error(`expected ${runs + 1} worker invokes, got ${lambda.invocations.length}`);
-  const m = (xs: Array<{ wallMs: number; out: ColdOut }>, f: (x: { wallMs: number; out: ColdOut }) => number) => median(xs.map(f));
+  /** the median of `f` over each variant's samples */
+  const each = (f: (x: { wallMs: number; out: ColdOut }) => number) => ({ ours: median(ours.map(f)), bare: median(bare.map(f)), trimmed: median(trimmed.map(f)) });
   const oursBytes = readFileSync(b.ours).length;
   const bareBytes = readFileSync(b.bare).length;
   const trimmedBytes = readFileSync(b.trimmed).length;
   const section = 'cold ack';
-  const wall = { ours: m(ours, (x) => x.wallMs), bare: m(bare, (x) => x.wallMs), trimmed: m(trimmed, (x) => x.wallMs) };
-  const inproc = { ours: m(ours, (x) => x.out.loadMs + x.out.ackMs), bare: m(bare, (x) => x.out.loadMs + x.out.ackMs), trimmed: m(trimmed, (x) => x.out.loadMs + x.out.ackMs) };
-  const rss = { ours: m(ours, (x) => x.out.rss), bare: m(bare, (x) => x.out.rss), trimmed: m(trimmed, (x) => x.out.rss) };
+  const wall = each((x) => x.wallMs);
+  const inproc = each((x) => x.out.loadMs + x.out.ackMs);
+  const rss = each((x) => x.out.rss);
   return [
     {
       section,

@@ -1,7 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import type { Logger, LogLevel } from '@slack/bolt';
-// the receiver alone, not Bolt's index: that would load App, its Web API client, OAuth and every other receiver
-import boltReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
 import { ALERT_ACTION, verifyAlertButton } from './watch-button.js';
@@ -13,7 +11,7 @@ import { describeError, isUserFacing, PermissionError } from '../errors.js';
 import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
-import { slackRouter, type BlockActions, type ClickedAction, type SlashCommand } from './slack-events.js';
+import { AwsLambdaReceiver, slackRouter, type BlockActions, type ClickedAction, type SlashCommand } from './slack-events.js';
 
 export interface IngressDeps {
   secrets: () => Promise<SlackSecrets>;
@@ -25,9 +23,6 @@ export interface IngressDeps {
   /** Bolt's own log lines, in our JSON format */
   boltLogger?: Logger;
 }
-
-// a CommonJS module with `exports.default`: Node and esbuild hand over its exports object, vitest the class itself
-const AwsLambdaReceiver = ('default' in boltReceiver ? boltReceiver.default : boltReceiver) as typeof boltReceiver.default;
 
 export type SlackHandler = (event: AwsEvent, context: unknown) => Promise<AwsResponse>;
 

@@ -12,8 +12,13 @@
  * than a bare Bolt app (`npm run bench`).
  */
 import type { App } from '@slack/bolt';
+// the receiver alone, not Bolt's index: that would load App, its Web API client, OAuth and every other receiver
+import boltReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import type { ReceiverEvent } from '@slack/bolt/dist/types/receiver.js';
 import { z } from 'zod';
+
+/** Bolt's Lambda receiver. A CommonJS module with `exports.default`: Node and esbuild hand over its exports object, vitest the class itself. */
+export const AwsLambdaReceiver = ('default' in boltReceiver ? boltReceiver.default : boltReceiver) as typeof boltReceiver.default;
 
 const slashCommand = z.object({
   command: z.string(),

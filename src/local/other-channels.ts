@@ -22,10 +22,14 @@ export interface ChannelView {
   policy(): Promise<Policy | undefined>;
 }
 
+/** the clusters the policy watches, with their alert channels */
+const watchedClusters = (policy: Policy | undefined) =>
+  Object.entries(policy?.clusters ?? {}).flatMap(([cluster, c]) => (c.watch ? [{ cluster, channel: c.watch.channel }] : []));
+
 export async function noteUnread(v: ChannelView): Promise<void> {
   if (!v.unread.size) return;
   const policy = await v.policy();
-  const watchChannels = new Set(Object.values(policy?.clusters ?? {}).flatMap((c) => (c.watch ? [c.watch.channel] : [])));
+  const watchChannels = new Set(watchedClusters(policy).map((w) => w.channel));
   const notes = [...v.unread].map(([channel, n]) => {
     const how = channel === policy?.auditChannel ? ' (the audit channel: `:audit`)' : watchChannels.has(channel) ? ' (a watch channel: `:watch`)' : '';
     return `${n} new in #${channel}${how}`;
@@ -53,7 +57,7 @@ export async function showAudit(v: ChannelView, arg: string): Promise<void> {
 
 export async function showWatch(v: ChannelView): Promise<void> {
   const policy = await v.policy();
-  const watched = Object.entries(policy?.clusters ?? {}).flatMap(([cluster, c]) => (c.watch ? [{ cluster, channel: c.watch.channel }] : []));
+  const watched = watchedClusters(policy);
   if (!watched.length) {
     v.say('No cluster in the policy has a watch channel. Add one to policy.json, e.g. `"clusters": { "lab": { "watch": { "channel": "C0ALERTS", "graceMinutes": 3 } } }`.', true);
     return;

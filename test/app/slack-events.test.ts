@@ -4,12 +4,10 @@
  * payload without the fields we read does.
  */
 import { describe, expect, it } from 'vitest';
-import boltReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { slackRouter, type SlackListeners, type Unrouted } from '../../src/app/slack-events.js';
+import { AwsLambdaReceiver, slackRouter, type SlackListeners, type Unrouted } from '../../src/app/slack-events.js';
 import { apiGatewayEvent, blockActionEvent, sign, slashCommandEvent } from '../support/slack-requests.js';
 
 const SECRET = 'router-signing-secret';
-const AwsLambdaReceiver = ('default' in boltReceiver ? boltReceiver.default : boltReceiver) as typeof boltReceiver.default;
 const quiet = { debug() {}, info() {}, warn() {}, error() {}, setLevel() {}, getLevel: () => 'warn' as never, setName() {} };
 
 function setup() {
