@@ -9,8 +9,8 @@ import { promisify } from 'node:util';
 import { createRequire } from 'node:module';
 import { parse } from 'yaml';
 import type { ClusterCredentials, Swarm } from '../src/ports.js';
-import { DockerSwarm } from '../src/adapters/docker-swarm.js';
-import { tlsConnector } from '../src/adapters/docker-connector.js';
+import { DockerSwarm } from '../src/adapters/docker/docker-swarm.js';
+import { tlsConnector } from '../src/adapters/docker/docker-connector.js';
 
 export const ROOT = path.resolve(import.meta.dirname, '..');
 export const LAB_DIR = process.env.SWARM_LAB_DIR ?? '/tmp/swarm-ops-lab';

@@ -6,8 +6,8 @@
  * `lab.sh up` leaves it afterwards.
  */
 import { performance } from 'node:perf_hooks';
-import { runLocal } from '../src/composition/local.js';
-import { DockerSwarm } from '../src/adapters/docker-swarm.js';
+import { runLocal } from '../src/composition/one-shot-root.js';
+import { DockerSwarm } from '../src/adapters/docker/docker-swarm.js';
 import type { ClusterCredentials } from '../src/ports.js';
 import { MemoryState, MemoryUnlockKeys } from '../test/support/fakes.js';
 import { labCreds, labSh, median, ms, readLab, waitForLabFree, type Row } from './lib.js';

@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { nodes as nodesAction, NODES_PER_PAGE } from '../src/actions/nodes.js';
 import { status } from '../src/actions/status.js';
-import { toDaemonInfo, toSwarmNode, type DockerNode } from '../src/adapters/docker-json.js';
+import { toDaemonInfo, toSwarmNode, type DockerNode } from '../src/adapters/docker/docker-json.js';
 import { parsePolicy } from '../src/config/policy.js';
 import type { Reply } from '../src/domain/reply.js';
 import { readOnly } from '../src/ports.js';

@@ -5,7 +5,7 @@
  * request of a warm function, and a queue that only counts. Bundled like the
  * packaged function.
  */
-import { powertoolsLog } from '../src/adapters/powertools-log.js';
+import { powertoolsLog } from '../src/adapters/aws/powertools-log.js';
 import { createSlackHandler } from '../src/app/ingress.js';
 import { parsePolicy } from '../src/config/policy.js';
 

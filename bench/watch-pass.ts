@@ -7,10 +7,10 @@
  * a warm function does every minute.
  */
 import { performance } from 'node:perf_hooks';
-import { createStateClient, DynamoState } from '../src/adapters/dynamo-state.js';
-import { DynamoWatchStore } from '../src/adapters/dynamo-watch.js';
-import { startLocalDynamo } from '../src/adapters/local-dynamo.js';
-import { composeLocalWatch } from '../src/composition/watch.js';
+import { createStateClient, DynamoState } from '../src/adapters/aws/dynamo-state.js';
+import { DynamoWatchStore } from '../src/adapters/aws/dynamo-watch.js';
+import { startLocalDynamo } from '../src/adapters/local/local-dynamo.js';
+import { composeLocalWatch } from '../src/composition/watch-root.js';
 import type { ChatPort, ClusterCredentials } from '../src/ports.js';
 import { countingSwarm, countRequests, median, run } from './lib.js';
 

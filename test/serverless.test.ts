@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createRequire } from 'node:module';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { tableDefinition } from '../src/adapters/state-table.js';
+import { tableDefinition } from '../src/adapters/aws/state-table.js';
 import { slashCommandEvent } from './support/slack-requests.js';
 import { startLambdaStandIn, startSsmStandIn } from './support/stand-ins.js';
 

@@ -1,6 +1,6 @@
 import type { ArgsFor, NamesOfKind } from '../commands/registry.js';
 import { REGISTRY } from '../commands/registry.js';
-import { audit } from './audit.js';
+import { audit } from './audit-log.js';
 import { autolock } from './autolock.js';
 import { ca, caRotate } from './ca.js';
 import { label } from './label.js';
@@ -13,9 +13,9 @@ import { changeAvailability, changeRole } from './node-lifecycle.js';
 import { overlayCreate, overlayLs, overlayRm } from './overlay.js';
 import { overlayCheck } from './overlay-check.js';
 import { nodes } from './nodes.js';
-import { rotate } from './rotate.js';
+import { rotate } from './rotate-tokens.js';
 import { status } from './status.js';
-import { watch, watchMute, watchUnmute } from './watch.js';
+import { watch, watchMute, watchUnmute } from './watch-incidents.js';
 import type { ChangeAction, ReadAction } from './types.js';
 
 /**

@@ -1,6 +1,6 @@
 import type { DaemonInfo, NodeRole, SwarmNode } from '../ports.js';
 import { SwarmError, UserFacingError, ValidationError } from '../errors.js';
-import { inCidrs } from '../commands/validators.js';
+import { inCidrs } from '../domain/ip-address.js';
 import { isIP } from 'node:net';
 import { assessQuorum, evenManagersAdvice, explainQuorum } from '../domain/quorum.js';
 import { reply, type ReplyPart } from '../domain/reply.js';

@@ -1,5 +1,6 @@
 import { didYouMean } from '../commands/parse.js';
-import { cidrContains, cidrsOverlap, formatNetwork, hasHostBits, isHostAddress, parseCidr } from '../commands/validators.js';
+import { formatNetwork, hasHostBits, isHostAddress } from '../commands/validators.js';
+import { cidrContains, cidrsOverlap, parseCidr } from '../domain/ip-address.js';
 import { UserFacingError, ValidationError } from '../errors.js';
 import { reply, type ReplyPart } from '../domain/reply.js';
 import type { SwarmNetwork, SwarmReader } from '../ports.js';

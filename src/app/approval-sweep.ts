@@ -3,7 +3,7 @@ import { knownClusters, type Policy } from '../config/policy.js';
 import { reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
 import { code } from '../render/escape.js';
-import type { SwarmJobDeps } from './deps.js';
+import type { SwarmJobDeps } from '../shared/job-deps.js';
 
 export type SweepDeps = Pick<SwarmJobDeps, 'policies' | 'pending' | 'claims' | 'chat' | 'audit' | 'log' | 'clock' | 'credentials' | 'swarmFor'>;
 

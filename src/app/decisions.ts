@@ -10,8 +10,9 @@ import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
 import type { AuditEvent, DecisionJob } from '../jobs.js';
 import { code } from '../render/escape.js';
-import { hhmm, throttle, type WorkerKit } from './worker-kit.js';
-import type { Invocation, WorkerDeps } from './worker.js';
+import { throttle, type WorkerKit } from './worker-kit.js';
+import { hhmm } from '../domain/time-format.js';
+import type { Invocation, WorkerDeps } from './worker-types.js';
 
 export async function handleDecision(kit: WorkerKit, deps: WorkerDeps, job: DecisionJob, attempt: string, invocation?: Invocation): Promise<void> {
   const { run, withinTime, failureReply, failureOutcome, respond, audit } = kit;

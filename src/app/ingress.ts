@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { Logger, LogLevel } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
-import { ALERT_ACTION, verifyAlertButton } from './watch-button.js';
+import { ALERT_ACTION, verifyAlertButton } from '../domain/alert-button.js';
 import { sanitizeMrkdwn } from '../render/escape.js';
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { parseCommand } from '../commands/parse.js';

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import { describeError, isUserFacing } from '../errors.js';
-import type { SwarmJobDeps } from './deps.js';
+import type { SwarmJobDeps } from '../shared/job-deps.js';
 
 /** The EventBridge scheduled event, reduced to what keys a run. */
 const ScheduledEvent = z.object({ id: z.string().min(1).optional(), time: z.string().optional() }).passthrough();

@@ -10,9 +10,9 @@ import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { describeError, isUserFacing, SwarmError } from '../errors.js';
 import type { AuditEvent } from '../jobs.js';
 import { code } from '../render/escape.js';
-import { swarmOf } from './deps.js';
+import { swarmOf } from '../shared/job-deps.js';
 import { runCommand, type CommandRequest, type Outcome } from './run-command.js';
-import type { Invocation, WorkerDeps } from './worker.js';
+import type { Invocation, WorkerDeps } from './worker-types.js';
 
 /** Answering "outcome unknown" and auditing it takes a moment: stop waiting this long before Lambda's end. */
 const SAFETY_MS = 2500;
@@ -21,7 +21,6 @@ const PROGRESS_EVERY_MS = 1500;
 /** a command that answers within about a second shows no progress at all */
 const SHOW_AFTER_MS = 1000;
 
-export const hhmm = (d: Date) => `${d.toISOString().slice(11, 16)} UTC`;
 
 /** At most one call every PROGRESS_EVERY_MS; the ones between are dropped (a later phase says more). */
 export function throttle(fn: (text: string) => void): (text: string) => void {

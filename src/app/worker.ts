@@ -7,29 +7,13 @@ import { verifyJob } from '../domain/job-signature.js';
 import { reply, type Reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
 import { Job, type CommandJob } from '../jobs.js';
-import type { IncidentStore, JobLedger } from '../ports.js';
+import type { JobLedger } from '../ports.js';
 import { code } from '../render/escape.js';
-import type { SwarmJobDeps } from './deps.js';
+import type { Invocation, Worker, WorkerDeps } from './worker-types.js';
 import type { Outcome } from './run-command.js';
 import { handleDecision } from './decisions.js';
-import { createWorkerKit, hhmm } from './worker-kit.js';
-
-export interface WorkerDeps extends SwarmJobDeps {
-  /** the Slack signing secret: jobs and approval buttons are signed with keys derived from it */
-  signingSecret: () => Promise<string>;
-  /** a job delivered twice acts, and is audited, once */
-  ledger: JobLedger;
-  /** the watch's incidents and mutes, for `/swarm watch` */
-  incidents?: IncidentStore;
-}
-
-/** The Lambda invocation: how long it may still run (absent: no limit), and its context for the ledger. */
-export interface Invocation {
-  remainingMs?: () => number;
-  lambdaContext?: unknown;
-}
-
-export type Worker = (payload: unknown, invocation?: Invocation) => Promise<void>;
+import { createWorkerKit } from './worker-kit.js';
+import { hhmm } from '../domain/time-format.js';
 
 export function createWorker(deps: WorkerDeps): Worker {
   checkActionTable();

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, PermissionError, UnknownClusterError } from '../errors.js';
-import { cidr } from '../commands/validators.js';
+import { canonicalCidr } from '../domain/ip-address.js';
 
 export const ROLES = ['viewer', 'operator', 'approver'] as const;
 export type Role = (typeof ROLES)[number];
@@ -11,7 +11,12 @@ export type TokenKind = z.infer<typeof TokenKind>;
 
 const userList = z.array(z.string().min(1)).default([]);
 const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'a Slack channel ID such as C0PRODOPS (not a #name)');
-const cidrText = cidr;
+const cidrText = z.string().transform((s, ctx) => {
+  const canonical = canonicalCidr(s);
+  if (canonical) return canonical;
+  ctx.addIssue({ code: z.ZodIssueCode.custom, message: `\`${s.slice(0, 100).replace(/`/g, "'")}\` is not a CIDR subnet. Type it as ADDRESS/PREFIX, e.g. 10.20.0.0/24` });
+  return z.NEVER;
+});
 
 const ClusterPolicy = z
   .object({

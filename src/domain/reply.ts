@@ -35,8 +35,6 @@ export interface Reply {
   parts: ReplyPart[];
   /** files that go with the message; renderers of text and Block Kit leave them out */
   attachments?: Attachment[];
-  /** this reply asks for a second person's approval (the worker adds the buttons); absent when there is nothing to approve */
-  approvalRequest?: true;
 }
 
 export const reply = (title: string, tone: Tone, parts: ReplyPart[], visibility: Reply['visibility'] = 'in_channel'): Reply => ({

@@ -1,4 +1,4 @@
-import { composeRotation } from '../composition/worker.js';
+import { composeRotation } from '../composition/worker-root.js';
 
 const rotation = composeRotation();
 

@@ -1,5 +1,5 @@
 import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { composeIngress } from '../composition/ingress.js';
+import { composeIngress } from '../composition/slack-root.js';
 
 const slack = composeIngress();
 

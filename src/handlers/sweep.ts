@@ -1,4 +1,4 @@
-import { composeSweep } from '../composition/worker.js';
+import { composeSweep } from '../composition/worker-root.js';
 
 const sweep = composeSweep();
 

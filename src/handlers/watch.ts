@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { composeWatch } from '../composition/watch.js';
+import { composeWatch } from '../composition/watch-root.js';
 
 const watch = composeWatch();
 

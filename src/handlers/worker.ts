@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { composeWorker } from '../composition/worker.js';
+import { composeWorker } from '../composition/worker-root.js';
 
 const worker = composeWorker();
 

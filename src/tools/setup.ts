@@ -1,12 +1,13 @@
 /**
  * `npm run setup -- --stage prod --from DIR [--apply]`: checks a parameter
- * folder (src/local/parameter-folder.ts has its layout), then shows what it
+ * folder (src/adapters/local/parameter-folder.ts has its layout), then shows what it
  * would put into SSM Parameter Store under /swarm-ops/<stage> — names, types,
  * and whether each is new, changed or unchanged, never a secret's value —
  * and puts it with --apply. The AWS SDK's own settings apply (credentials,
  * AWS_REGION, AWS_ENDPOINT_URL_SSM).
  */
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { clusterPrefix, SSM_NAMES } from '../config/ssm-names.js';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -15,7 +16,7 @@ import { GetParametersCommand, PutParameterCommand, SSMClient, type ParameterTie
 import pc from 'picocolors';
 import { dockerApiUrl } from '../commands/validators.js';
 import { knownClusters } from '../config/policy.js';
-import { CLUSTER_DIR_NAME, CLUSTER_FILES, clusterDirs, endpointList, readFolder, SLACK_FILES, type FolderParameter } from '../local/parameter-folder.js';
+import { CLUSTER_DIR_NAME, CLUSTER_FILES, clusterDirs, endpointList, readFolder, SLACK_FILES, type FolderParameter } from '../adapters/local/parameter-folder.js';
 import { checkPolicyText } from './policy-check.js';
 
 export interface FolderCheck {
@@ -31,14 +32,14 @@ const DAY_MS = 86_400_000;
 const CLIENT_AUTH = '1.3.6.1.5.5.7.3.2';
 
 const SLACK_HELP: Record<string, { test: RegExp; what: string }> = {
-  'slack/signing-secret': { test: /^[0-9a-f]{16,}$/i, what: 'the Signing Secret from the Slack app\'s Basic Information page' },
-  'slack/bot-token': { test: /^xoxb-[0-9A-Za-z-]+$/, what: 'the Bot User OAuth Token (xoxb-…) from the app\'s OAuth & Permissions page; a user token (xoxp-) or an app token (xapp-) will not do' },
-  'slack/bot-user-id': { test: /^[UW][A-Z0-9]{2,}$/, what: 'the bot\'s member ID (U…): in Slack, the bot\'s profile, ⋮, Copy member ID' },
+  [SSM_NAMES.signingSecret]: { test: /^[0-9a-f]{16,}$/i, what: 'the Signing Secret from the Slack app\'s Basic Information page' },
+  [SSM_NAMES.botToken]: { test: /^xoxb-[0-9A-Za-z-]+$/, what: 'the Bot User OAuth Token (xoxb-…) from the app\'s OAuth & Permissions page; a user token (xoxp-) or an app token (xapp-) will not do' },
+  [SSM_NAMES.botUserId]: { test: /^[UW][A-Z0-9]{2,}$/, what: 'the bot\'s member ID (U…): in Slack, the bot\'s profile, ⋮, Copy member ID' },
 };
 
 /** A cluster's endpoints and TLS files: parseable, matching, signed by the CA given, still valid. */
 function checkCluster(name: string, files: Record<string, string | undefined>, now: Date, errors: string[], warnings: string[]): void {
-  const at = `clusters/${name}`;
+  const at = clusterPrefix(name);
   for (const raw of endpointList(files['endpoints'] ?? '')) {
     const url = dockerApiUrl.safeParse(raw);
     if (!url.success) errors.push(`${at}/endpoints: ${url.error.issues[0]?.message.replace(/`/g, '')}.`);
@@ -101,7 +102,7 @@ export function checkFolder(dir: string, now = new Date()): FolderCheck {
       errors.push(`clusters/${name} is not a cluster name (letters, digits, - and _): rename the folder after the cluster.`);
       continue;
     }
-    const files = Object.fromEntries(CLUSTER_FILES.map((f) => [f.key, byFile.get(`clusters/${name}/${f.file}`)?.value]));
+    const files = Object.fromEntries(CLUSTER_FILES.map((f) => [f.key, byFile.get(`${clusterPrefix(name)}/${f.file}`)?.value]));
     const missing = CLUSTER_FILES.filter((f) => !files[f.key]?.trim()).map((f) => f.file);
     if (missing.length) {
       errors.push(`clusters/${name} lacks ${missing.join(', ')}: a cluster needs endpoints (its managers' Docker API URLs, tcp://HOST:2376, one a line), ca.pem, cert.pem and key.pem.`);

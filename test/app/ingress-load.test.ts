@@ -9,7 +9,7 @@
 import { performance } from 'node:perf_hooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSlackHandler, type IngressDeps } from '../../src/app/ingress.js';
-import { composeIngress } from '../../src/composition/ingress.js';
+import { composeIngress } from '../../src/composition/slack-root.js';
 import { verifyJob } from '../../src/domain/job-signature.js';
 import { Job, type CommandJob } from '../../src/jobs.js';
 import { FakeQueue, MemoryLog, policies, testPolicy } from '../support/fakes.js';

@@ -248,7 +248,7 @@ describe('worker', () => {
 
 describe('audit floods', () => {
   it('posts the first refusals of a minute, announces the flood once, and keeps the rest in the log and the table', async () => {
-    const { createAudit } = await import('../../src/audit.js');
+    const { createAudit } = await import('../../src/shared/audit-trail.js');
     const chat = new FakeChat();
     const state = new MemoryState();
     const log = new MemoryLog();

@@ -1,18 +1,7 @@
 import { code } from '../../src/render/escape.js';
 import { describe, expect, it } from 'vitest';
-import {
-  cidr,
-  cidrContains,
-  cidrsOverlap,
-  dockerApiUrl,
-  formatNetwork,
-  hasHostBits,
-  inCidrs,
-  ipAddress,
-  isHostAddress,
-  normalizeIp,
-  parseCidr,
-} from '../../src/commands/validators.js';
+import { cidr, dockerApiUrl, formatNetwork, hasHostBits, ipAddress, isHostAddress } from '../../src/commands/validators.js';
+import { cidrContains, cidrsOverlap, inCidrs, normalizeIp, parseCidr } from '../../src/domain/ip-address.js';
 
 const must = (text: string) => {
   const c = parseCidr(text);

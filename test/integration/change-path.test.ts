@@ -4,7 +4,7 @@
  * the real handlers with signed slash commands and signed button clicks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeSweep } from '../../src/composition/worker.js';
+import { composeSweep } from '../../src/composition/worker-root.js';
 import { APPROVE_ACTION, DENY_ACTION, signApproval } from '../../src/domain/approval.js';
 import { docker, joinToken, resetSpares, swarmState } from './lab.js';
 import { labUnavailable, SIGNING_SECRET, startHarness, USERS, type Harness } from './harness.js';

@@ -8,7 +8,7 @@ import { inject } from 'vitest';
 import { startLambdaStandIn, startSlackStandIn, startSsmStandIn, type StoredParameter } from '../support/stand-ins.js';
 import { blockActionEvent, slashCommandEvent } from '../support/slack-requests.js';
 import { readLab, type Lab } from './lab.js';
-import { startLocalDynamo } from '../../src/adapters/local-dynamo.js';
+import { startLocalDynamo } from '../../src/adapters/local/local-dynamo.js';
 
 export const PREFIX = '/swarm-ops/test';
 export const STATE_TABLE = 'swarm-ops-test-state';

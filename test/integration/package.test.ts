@@ -11,7 +11,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSlackStandIn, startSsmStandIn } from '../support/stand-ins.js';
 import { labParameters, labUnavailable, SIGNING_SECRET, STATE_TABLE, useLabEnvironment } from './harness.js';
-import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local-dynamo.js';
+import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local/local-dynamo.js';
 import { signJob } from '../../src/domain/job-signature.js';
 import { readLab } from './lab.js';
 

@@ -5,7 +5,7 @@
  * leader is recorded and refused, nothing of the bot's is kept in the swarm.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeSweep } from '../../src/composition/worker.js';
+import { composeSweep } from '../../src/composition/worker-root.js';
 import { APPROVE_ACTION } from '../../src/domain/approval.js';
 import { bringBackN2N3, docker, joinToken, LAB_MANAGERS, labSh, resetSpares, SLOW, swarmState, waitForHealthy, waitForNoLeader } from './lab.js';
 import { labUnavailable, startHarness, USERS, type Harness } from './harness.js';

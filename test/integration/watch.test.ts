@@ -5,10 +5,10 @@
  * incidents live in the harness's table.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createStateClient } from '../../src/adapters/dynamo-state.js';
-import { DynamoWatchStore } from '../../src/adapters/dynamo-watch.js';
-import type { WatchResult } from '../../src/app/watch.js';
-import { ALERT_ACTION } from '../../src/app/watch-button.js';
+import { createStateClient } from '../../src/adapters/aws/dynamo-state.js';
+import { DynamoWatchStore } from '../../src/adapters/aws/dynamo-watch.js';
+import type { WatchResult } from '../../src/watch/watch-pass.js';
+import { ALERT_ACTION } from '../../src/domain/alert-button.js';
 import type { WatchIncident } from '../../src/ports.js';
 import { docker, labSh, resetSpares, SLOW, waitForHealthy, waitForQuorum } from './lab.js';
 import { lambdaContext, labUnavailable, STATE_TABLE, startHarness, USERS, type Harness } from './harness.js';

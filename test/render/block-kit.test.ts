@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createAudit } from '../../src/audit.js';
+import { createAudit } from '../../src/shared/audit-trail.js';
 import { reply } from '../../src/domain/reply.js';
 import { LIMITS, renderBlockKit } from '../../src/render/block-kit.js';
 import { renderPlainText } from '../../src/render/plain-text.js';

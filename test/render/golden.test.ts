@@ -16,7 +16,7 @@ import { describe, expect, it } from 'vitest';
 import { createApprovalSweep } from '../../src/app/approval-sweep.js';
 import { acceptCommand } from '../../src/app/ingress.js';
 import { createWorker } from '../../src/app/worker.js';
-import { createAudit } from '../../src/audit.js';
+import { createAudit } from '../../src/shared/audit-trail.js';
 import { signJob } from '../../src/domain/job-signature.js';
 import type { Reply } from '../../src/domain/reply.js';
 import { SwarmError } from '../../src/errors.js';

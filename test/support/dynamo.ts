@@ -1,8 +1,8 @@
 /** Helpers for the tests of the stores on the state table (dynalite, the real SDK). */
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, vi } from 'vitest';
-import { createStateClient, type MalformedItem, type StateTableOptions } from '../../src/adapters/dynamo-table.js';
-import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local-dynamo.js';
+import { createStateClient, type MalformedItem, type StateTableOptions } from '../../src/adapters/aws/dynamo-table.js';
+import { startLocalDynamo, type LocalDynamo } from '../../src/adapters/local/local-dynamo.js';
 
 /** a clock the test moves */
 export function clockAt(iso: string) {

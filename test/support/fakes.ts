@@ -1,5 +1,5 @@
 /** Fakes of our own ports (never of dockerode or the AWS SDK) for unit tests of the app layer. */
-import type { Audit } from '../../src/audit.js';
+import type { Audit } from '../../src/shared/audit-trail.js';
 import { parsePolicy, type Policy } from '../../src/config/policy.js';
 import type { AuditEvent } from '../../src/jobs.js';
 import type { Log } from '../../src/log.js';

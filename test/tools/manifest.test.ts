@@ -35,7 +35,7 @@ describe('the Slack app manifest', () => {
     expect(manifest.oauth_config.scopes.bot).toEqual(['commands', 'chat:write', 'chat:write.public', 'files:write']);
     // every Web API method the bot calls is covered (a new method may need a new scope: add it to both)
     const SCOPE: Record<string, string> = { 'chat.postMessage': 'chat:write', 'chat.update': 'chat:write', filesUploadV2: 'files:write' };
-    const chat = readFileSync(path.join(root, 'src/adapters/slack-chat.ts'), 'utf8');
+    const chat = readFileSync(path.join(root, 'src/adapters/slack/slack-chat.ts'), 'utf8');
     const methods = [...chat.matchAll(/this\.web\.(\w+(?:\.\w+)?)\(/g)].map((m) => m[1]!);
     expect(methods.length).toBeGreaterThan(0);
     for (const m of methods) expect(manifest.oauth_config.scopes.bot, `the scope of ${m}`).toContain(SCOPE[m]);

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { setup } from '../../src/tools/setup.js';
-import { makeTls, type TlsFixture } from '../adapters/tls-fixture.js';
+import { makeTls, type TlsFixture } from '../support/tls-fixture.js';
 import { startSsmStandIn } from '../support/stand-ins.js';
 
 const policy = {

@@ -1,0 +1,118 @@
+/**
+ * Findings against the incidents the table holds: what to post, what to say
+ * in a thread, what to resolve. Pure, with the time passed in, so grace
+ * periods, flaps and mutes are tested with a fake clock.
+ *
+ * - A condition must last the grace period before its incident opens (is
+ *   posted), and be gone for the grace period before it is resolved. If it
+ *   comes back within the grace period it is the same incident (a flap), so
+ *   a flapping node is one incident, not one a minute.
+ * - One incident per (cluster, kind, subject).
+ * - A kind this pass could not judge (e.g. node states while quorum is lost)
+ *   is left as it is: neither opened nor resolved.
+ * - A muted incident is tracked (and listed by `/swarm watch`) but not posted;
+ *   if it is still open when the mute ends, it is posted then.
+ */
+import type { IncidentKind, WatchIncident, WatchMute } from '../ports.js';
+import type { Finding } from './detect.js';
+import { DAY_MS } from '../domain/time-format.js';
+
+/** Kinds with a threshold of their own: they open at once, and resolve at once. */
+const NO_GRACE: ReadonlySet<IncidentKind> = new Set(['cert-expiring', 'ca-rotation-stuck']);
+/** a worker whose condition came back this often within the grace period is flapping */
+export const FLAPPING_AFTER = 2;
+
+export type FollowUp = 'detail' | 'flapping' | 'day';
+
+export type Change =
+  /** bookkeeping only: nothing to post */
+  | { type: 'track'; incident: WatchIncident }
+  /** post the incident (unless muted), then keep it */
+  | { type: 'open'; incident: WatchIncident; finding: Finding }
+  /** a reply in the incident's thread, then keep it */
+  | { type: 'follow-up'; incident: WatchIncident; what: FollowUp; finding: Finding }
+  /** a reply in its thread and the first message edited, then forget it */
+  | { type: 'resolve'; incident: WatchIncident }
+  /** forget it: nothing was ever posted */
+  | { type: 'drop'; incident: WatchIncident };
+
+export const incidentKey = (i: { kind: IncidentKind; subject: string }) => `${i.kind}#${i.subject}`;
+
+export function graceFor(kind: IncidentKind, graceMs: number): number {
+  return NO_GRACE.has(kind) ? 0 : graceMs;
+}
+
+export function mutedBy(i: Pick<WatchIncident, 'kind' | 'subject' | 'name'>, mutes: WatchMute[], now: number): WatchMute | undefined {
+  return mutes.find((m) => m.until > now && (m.kind === i.kind || (m.nodeId !== undefined && m.nodeId === i.subject) || (!m.kind && m.target === i.name.toLowerCase())));
+}
+
+export function reconcile(input: {
+  cluster: string;
+  now: number;
+  graceMs: number;
+  findings: Finding[];
+  evaluated: ReadonlySet<IncidentKind>;
+  incidents: WatchIncident[];
+  mutes: WatchMute[];
+}): Change[] {
+  const { cluster, now, findings, mutes } = input;
+  const byKey = new Map(input.incidents.map((i) => [incidentKey(i), i]));
+  const changes: Change[] = [];
+  const seen = new Set<string>();
+
+  for (const f of findings) {
+    const key = incidentKey(f);
+    if (seen.has(key)) continue;
+    seen.add(key);
+    const grace = graceFor(f.kind, input.graceMs);
+    const before = byKey.get(key);
+    const i: WatchIncident = before
+      ? { ...before, name: f.name }
+      : { cluster, kind: f.kind, subject: f.subject, name: f.name, status: 'pending', since: now, flaps: 0, detail: f.detail, ...(f.role ? { role: f.role } : {}) };
+    if (i.clearSince !== undefined) {
+      // back within the grace period: the same incident, one flap more
+      delete i.clearSince;
+      i.flaps += 1;
+    }
+    if (i.status === 'pending') {
+      i.detail = f.detail;
+      changes.push(now - i.since >= grace ? { type: 'open', incident: i, finding: f } : { type: 'track', incident: i });
+      continue;
+    }
+    const muted = mutedBy(i, mutes, now) !== undefined;
+    if (!i.ts && !muted) {
+      // opened under a mute that has ended, or a post that failed: post it now
+      i.detail = f.detail;
+      changes.push({ type: 'open', incident: i, finding: f });
+      continue;
+    }
+    // under a mute nothing is said in the thread either; what was not said is said once the mute ends
+    const followUp: FollowUp | undefined = muted
+      ? undefined
+      : i.detail !== f.detail
+        ? 'detail'
+        : f.kind === 'node-down' && f.drainable && i.flaps >= FLAPPING_AFTER && !i.noted?.includes('flapping')
+          ? 'flapping'
+          : f.kind === 'node-down' && now - i.since >= DAY_MS && !i.noted?.includes('day')
+            ? 'day'
+            : undefined;
+    if (followUp) {
+      const noted = followUp === 'detail' ? i.noted : [...(i.noted ?? []), followUp];
+      changes.push({ type: 'follow-up', incident: { ...i, detail: f.detail, ...(noted ? { noted } : {}) }, what: followUp, finding: f });
+    }
+    else if (before?.clearSince !== undefined || before?.name !== i.name || (i.ts === undefined && i.detail !== f.detail)) {
+      changes.push({ type: 'track', incident: { ...i, detail: i.ts ? i.detail : f.detail } });
+    }
+  }
+
+  for (const [key, i] of byKey) {
+    if (seen.has(key) || !input.evaluated.has(i.kind)) continue;
+    const clearSince = i.clearSince ?? now;
+    if (now - clearSince >= graceFor(i.kind, input.graceMs)) {
+      changes.push({ type: i.status === 'open' && i.ts ? 'resolve' : 'drop', incident: i });
+    } else if (i.clearSince === undefined) {
+      changes.push({ type: 'track', incident: { ...i, clearSince } });
+    }
+  }
+  return changes;
+}
