@@ -14,6 +14,9 @@ import { overlayCreate, overlayLs, overlayRm } from './overlay.js';
 import { overlayCheck } from './overlay-check.js';
 import { nodes } from './nodes.js';
 import { rotate } from './rotate-tokens.js';
+import { serviceRestart, serviceRollback, serviceScale, serviceUpdate, stackRollback } from './service-changes.js';
+import { serviceLogs } from './service-logs.js';
+import { service, services, stack, stacks } from './services.js';
 import { status } from './status.js';
 import { watch, watchMute, watchUnmute } from './watch-incidents.js';
 import type { ChangeAction, ReadAction } from './types.js';
@@ -54,6 +57,16 @@ export const ACTIONS: ActionTable = {
   watch,
   'watch mute': watchMute,
   'watch unmute': watchUnmute,
+  services,
+  service,
+  'service logs': serviceLogs,
+  'service scale': serviceScale,
+  'service restart': serviceRestart,
+  'service update': serviceUpdate,
+  'service rollback': serviceRollback,
+  stacks,
+  stack,
+  'stack rollback': stackRollback,
 };
 
 /** Fails at start-up when the action table and the command registry disagree. */

@@ -1,10 +1,11 @@
 import { ACTIONS } from '../actions/index.js';
 import type { ChangeAction, ChangeContext, ReadAction, ReadContext } from '../actions/types.js';
 import { parseCommand, type ParsedCommand } from '../commands/parse.js';
+import { REGISTRY } from '../commands/registry.js';
 import { authorize, resolveCluster, type Policy } from '../config/policy.js';
 import type { VerifiedApproval } from '../domain/approval.js';
 import { reply, type Reply } from '../domain/reply.js';
-import { UserFacingError } from '../errors.js';
+import { ConfigError, UserFacingError } from '../errors.js';
 import { readOnly, type AuditHistory, type Claims, type Clock, type IncidentStore, type Swarm, type UnlockKeyStore } from '../ports.js';
 
 export interface RunDeps {
@@ -62,14 +63,16 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
   const readCtx: ReadContext = { ...base, swarm: swarm ? readOnly(swarm) : noSwarm };
   const action = ACTIONS[spec.name as keyof typeof ACTIONS];
   if (spec.kind === 'read') {
-    return { kind: 'answer', reply: await (action as ReadAction<unknown>).run(readCtx, parsed.args), parsed, cluster };
+    const answer = await (action as ReadAction<unknown>).run(readCtx, parsed.args);
+    return { kind: 'answer', reply: answer, parsed, cluster, ...(spec.audited ? { audit: 'succeeded' as const } : {}) };
   }
 
   const change = action as ChangeAction<unknown, unknown>;
   const plan = await change.plan(readCtx, parsed.args);
   if (plan.done) return { kind: 'answer', reply: plan.done, parsed, cluster, audit: 'no-op' };
   // the registry says which commands always need a second person; a plan may say so of one change more
-  const needsApproval = spec.needsApproval || plan.needsApproval === true;
+  // and the cluster's `approve` list names the changes its team wants a second person for
+  const needsApproval = spec.needsApproval || plan.needsApproval === true || approveList(policy, cluster).includes(spec.name);
   if (parsed.args['dry-run']) {
     const needs = needsApproval ? ', once an approver other than you approves it' : '';
     return {
@@ -110,7 +113,17 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
 }
 
 /** How a binding reads in a refusal. */
-const BINDING_LABELS: Record<string, string> = { node: 'the node (its ID)', engineId: 'the daemon (its engine ID)', certificate: 'its TLS certificate' };
+const BINDING_LABELS: Record<string, string> = { node: 'the node (its ID)', engineId: 'the daemon (its engine ID)', certificate: 'its TLS certificate', service: 'the service (its ID)', spec: "the service's spec" };
+
+/** The cluster's `approve` list; a name that is no changing command is the operator's mistake, said plainly. */
+export function approveList(policy: Policy, cluster: string): string[] {
+  const names = policy.clusters[cluster]?.approve ?? [];
+  const wrong = names.filter((n) => !REGISTRY.get(n)?.mutating);
+  if (wrong.length) {
+    throw new ConfigError(`The policy's clusters.${cluster}.approve names ${wrong.map((w) => `"${w}"`).join(', ')}, which ${wrong.length === 1 ? 'is' : 'are'} not a changing command. Name commands such as "service update" or "stack rollback".`);
+  }
+  return names;
+}
 
 /** Titles are plain text: drop the inline-code marks a summary carries. */
 const plainText = (s: string) => s.replace(/`/g, '');

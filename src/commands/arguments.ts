@@ -92,3 +92,54 @@ export const slackUser = z.string().transform((raw, ctx) => {
   return m[1]!;
 });
 
+
+/** A service or stack by name, ID or ID prefix: Docker's name rule (letters, digits, `.`, `_`, `-`), at most 63. */
+export const serviceRef = z
+  .string()
+  .max(200)
+  .transform((raw, ctx) => {
+    if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/.test(raw)) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(raw.slice(0, 63))} is not a service name. Type its name (letters, digits, . _ -) or ID, e.g. web or shop_api` });
+      return z.NEVER;
+    }
+    return raw;
+  });
+
+/** `web=6 api=3`: replicas by service, 0 to 1,000 each */
+export const scaleTargets = z.string().transform((raw, ctx) => {
+  const out: Array<{ name: string; replicas: number }> = [];
+  for (const word of raw.split(/\s+/).filter(Boolean)) {
+    const m = /^([A-Za-z0-9][A-Za-z0-9_.-]{0,62})=(\d{1,4})$/.exec(word);
+    if (!m || Number(m[2]) > 1000) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(word.slice(0, 70))} is not SERVICE=REPLICAS. Type e.g. \`web=6\` (0 to 1000 replicas)` });
+      return z.NEVER;
+    }
+    if (out.some((o) => o.name === m[1])) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(m[1]!)} is named twice: say each service once` });
+      return z.NEVER;
+    }
+    out.push({ name: m[1]!, replicas: Number(m[2]) });
+  }
+  if (!out.length) {
+    ctx.addIssue({ code: z.ZodIssueCode.custom, message: 'say which service and how many, e.g. `web=6`' });
+    return z.NEVER;
+  }
+  return out;
+});
+
+/**
+ * An image reference as Docker reads one: [registry[:port]/]path[:tag][@sha256:digest],
+ * path components lower case; no tag and no digest means `:latest`, as the CLI sends it.
+ */
+const IMAGE = /^(?:(?:[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::\d{1,5})?|\[[0-9a-fA-F:]+\](?::\d{1,5})?)\/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::([\w][\w.-]{0,127}))?(?:@(sha256:[a-f0-9]{64}))?$/;
+export const imageRef = z
+  .string()
+  .max(255)
+  .transform((raw, ctx) => {
+    const m = IMAGE.exec(raw);
+    if (!m) {
+      ctx.addIssue({ code: z.ZodIssueCode.custom, message: `${code(raw.slice(0, 100))} is not an image reference. Type REPOSITORY[:TAG] or REPOSITORY@sha256:DIGEST, e.g. registry.example.com/shop/api:1.4.2 (repository names are lower case)` });
+      return z.NEVER;
+    }
+    return m[1] || m[2] ? raw : `${raw}:latest`;
+  });

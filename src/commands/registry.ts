@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { defineCommand, flag, optionalPositional, positional, restPositional, toggle, type ArgsOf, type Command } from './spec.js';
 import { cidr, dockerApiUrl, dockerName, ipAddress, nodeRef } from './validators.js';
-import { duration, labelChanges, managerRef, nodeFilter, oneOf, slackUser } from './arguments.js';
+import { duration, imageRef, labelChanges, managerRef, nodeFilter, oneOf, scaleTargets, serviceRef, slackUser } from './arguments.js';
 
 /**
  * The one list of commands. The ingress (parse, authorize, acknowledge), the
@@ -219,6 +219,89 @@ export const COMMANDS = [
     args: { target: positional(nodeRef, 'node|kind') },
     role: 'operator',
     kind: 'change',
+  }),
+  defineCommand({
+    name: 'services',
+    summary: 'every service: replicas, image, update state, ports, stack (unhealthy first)',
+    args: {
+      stack: flag(serviceRef, 'S', 'only the services of this stack'),
+      filter: flag(oneOf(['unhealthy', 'updating'] as const, 'filter by unhealthy or updating'), 'unhealthy|updating', 'only services below desired or failing, or with a rollout under way'),
+      page: flag(z.coerce.number({ invalid_type_error: 'type a page number' }).int().min(1, 'pages start at 1').max(10_000), 'N', 'the next page of a long list'),
+    },
+    role: 'viewer',
+    kind: 'read',
+  }),
+  defineCommand({
+    name: 'service',
+    summary: 'one service: image, replicas, update state, placement, its tasks by node and why they fail',
+    args: { service: positional(serviceRef, 'name|id') },
+    role: 'viewer',
+    kind: 'read',
+  }),
+  defineCommand({
+    name: 'service logs',
+    summary: 'a service\'s log lines from every task, in time order (audited)',
+    args: {
+      service: positional(serviceRef, 'name'),
+      since: flag(duration, '10m|1h|1d', 'how far back (default 10m, at most 7d)'),
+      tail: flag(z.coerce.number({ invalid_type_error: 'type a number of lines' }).int().min(1, 'at least 1 line').max(2000, 'at most 2000 lines'), 'N', 'the last N lines (default 100, at most 2000)'),
+      grep: flag(z.string().min(1).max(200, 'at most 200 characters'), 'TEXT', 'only lines containing this text (plain, case-sensitive)'),
+      node: flag(nodeRef, 'NODE', 'only the tasks on this node'),
+    },
+    check: (a) => (a.since !== undefined && a.since > 7 * 86_400_000 ? { arg: 'since', message: 'at most 7d' } : undefined),
+    role: 'operator',
+    kind: 'read',
+    audited: true,
+  }),
+  defineCommand({
+    name: 'service scale',
+    summary: 'set the replicas of replicated services, followed until they converge',
+    args: { targets: restPositional(scaleTargets, 'name=N…', 'e.g. web=6 api=3') },
+    role: 'operator',
+    kind: 'change',
+  }),
+  defineCommand({
+    name: 'service restart',
+    summary: 'restart every task, honouring the service\'s update config (watched rollout)',
+    args: { service: positional(serviceRef, 'name') },
+    role: 'operator',
+    kind: 'change',
+  }),
+  defineCommand({
+    name: 'service update',
+    summary: 'roll out a new image (watched rollout, with Roll back on failure)',
+    args: { service: positional(serviceRef, 'name'), image: flag(imageRef, 'IMAGE[:TAG|@DIGEST]', 'the image to run, e.g. registry.example.com/shop/api:1.4.2') },
+    check: (a) => (a.image === undefined ? { arg: 'image', message: 'say which image, e.g. --image registry.example.com/shop/api:1.4.2' } : undefined),
+    role: 'operator',
+    kind: 'change',
+  }),
+  defineCommand({
+    name: 'service rollback',
+    summary: 'go back to the service\'s previous spec (watched rollout)',
+    args: { service: positional(serviceRef, 'name') },
+    role: 'operator',
+    kind: 'change',
+  }),
+  defineCommand({
+    name: 'stacks',
+    summary: 'the stacks (services labelled com.docker.stack.namespace) and their health',
+    args: {},
+    role: 'viewer',
+    kind: 'read',
+  }),
+  defineCommand({
+    name: 'stack',
+    summary: 'one stack\'s services (as `services --stack`)',
+    args: { stack: positional(serviceRef, 'name') },
+    role: 'viewer',
+    kind: 'read',
+  }),
+  defineCommand({
+    name: 'stack rollback',
+    summary: 'roll every service of a stack back to its previous spec (needs approval)',
+    args: { stack: positional(serviceRef, 'name') },
+    role: 'operator',
+    kind: 'approval',
   }),
 ] as const;
 

@@ -72,6 +72,8 @@ export interface CommandSpec<A extends ArgDefs = ArgDefs> {
   check?: (args: ArgsOf<A>) => { arg: string; message: string } | undefined;
   /** read commands that still take --dry-run (they start something short-lived) */
   dryRun?: boolean;
+  /** a read that is audited all the same (reading a service's logs) */
+  audited?: boolean;
 }
 
 /** The derived parts of a command: what the parser, help and the worker read. */

@@ -30,6 +30,8 @@ const ClusterPolicy = z
     joinCidrs: z.array(cidrText).optional(),
     /** the watch function polls this cluster and alerts this channel */
     watch: z.object({ channel: channelId, graceMinutes: z.number().min(0).max(24 * 60).default(3) }).strict().optional(),
+    /** commands that need a second person on this cluster besides the manager-level ones, e.g. ["service update", "stack rollback"] */
+    approve: z.array(z.string().regex(/^[a-z]+( [a-z]+)?$/, 'a command name such as "service update"')).default([]),
   })
   .strict();
 export type ClusterPolicy = z.infer<typeof ClusterPolicy>;
@@ -50,6 +52,8 @@ export const PolicySchema = z
     /** requests from another Slack workspace are refused */
     teamId: z.string().regex(/^[TE][A-Z0-9]{2,}$/, 'a Slack team ID such as T0WORKSPACE').optional(),
     auditRetentionDays: z.number().int().min(1).max(3650).default(400),
+    /** how long the worker follows a rollout before it stops waiting (Lambda allows 15 minutes) */
+    rolloutFollowSeconds: z.number().int().min(1).max(780).default(600),
   })
   .strict();
 

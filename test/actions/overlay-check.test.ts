@@ -182,7 +182,7 @@ describe('overlay check timing grows with the swarm', () => {
     expect(probeTiming(100).pingMs).toBeGreaterThan(probeTiming(12).pingMs);
     const s = new FakeSwarm([manager('m1', { leader: true, id: 'n1' })], { networks: [network('app')] });
     await planAndApply(overlayCheck({ startMs: 20, reportMs: 20, pollMs: 5 }), s, { name: 'app' }, { policy });
-    expect(s.services[0]!.env).toEqual(expect.arrayContaining(['PROBE_EXPECT=1', `PROBE_SEE_S=${probeTiming(1).seeMs / 1000}`, 'PROBE_PING_S=11']));
+    expect(s.probeServices[0]!.env).toEqual(expect.arrayContaining(['PROBE_EXPECT=1', `PROBE_SEE_S=${probeTiming(1).seeMs / 1000}`, 'PROBE_PING_S=11']));
   });
 });
 

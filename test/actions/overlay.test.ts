@@ -108,7 +108,7 @@ describe('overlay check action', () => {
     const s = swarmWithNet();
     const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy, dryRun: true });
     expect(renderPlainText(r)).toMatch(/would check overlay `app` across 2 nodes[\s\S]*Runs `swarm-ops-probe-req1` \(`alpine:3`\) as a global service on `app`/);
-    expect(s.services).toEqual([]);
+    expect(s.probeServices).toEqual([]);
   });
 
   it('runs a global probe, builds the matrix, removes the probe, and skips drained nodes', async () => {
@@ -117,7 +117,7 @@ describe('overlay check action', () => {
     const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy });
     const text = renderPlainText(r);
     expect(r.title).toBe('Overlay check app: passed');
-    expect(s.services[0]).toMatchObject({ image: 'alpine:3', networkId: 'netapp0000000000', env: expect.arrayContaining(['PROBE_EXPECT=2', 'PROBE_NODE={{.Node.Hostname}}']) });
+    expect(s.probeServices[0]).toMatchObject({ image: 'alpine:3', networkId: 'netapp0000000000', env: expect.arrayContaining(['PROBE_EXPECT=2', 'PROBE_NODE={{.Node.Hostname}}']) });
     expect(s.removed).toEqual(['svc1']);
     expect(text).toMatch(/Not probed \(not ready or not active\): w2 \(ready, drain\)/);
   });
@@ -147,10 +147,10 @@ describe('overlay check, one per cluster', () => {
     const claims = new MemoryState();
     await claims.claim('probe#prod', 'other-req', { note: '<@U0OTHER> (request `other-req`)' });
     await expect(planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy, claims })).rejects.toThrow(/already running on `prod`, started by <@U0OTHER>/);
-    expect(s.services).toEqual([]);
+    expect(s.probeServices).toEqual([]);
     await claims.release('probe#prod', 'other-req');
     await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy, claims });
-    expect(s.services).toHaveLength(1);
+    expect(s.probeServices).toHaveLength(1);
     expect(await claims.holder('probe#prod')).toBeUndefined();
   });
 });

@@ -1,5 +1,5 @@
 /** Fixture builders for our own port models, and a fake SwarmPort for action unit tests. */
-import type { ClusterInfo, DaemonInfo, GlobalServiceSpec, InfoProbe, JoinRequest, NetworkUsage, NodeChange, OverlaySpec, ServiceTask, Swarm, SwarmNetwork, SwarmNode, TokenKind } from '../../src/ports.js';
+import type { ClusterInfo, DaemonInfo, GlobalServiceSpec, InfoProbe, JoinRequest, NetworkUsage, NodeChange, OverlaySpec, LogLine, ServiceChange, ServiceTask, Swarm, SwarmNetwork, SwarmService, SwarmTask, SwarmNode, TokenKind } from '../../src/ports.js';
 import { SwarmError } from '../../src/errors.js';
 
 export function manager(hostname: string, over: Partial<SwarmNode> & { leader?: boolean; reachability?: 'reachable' | 'unreachable' | 'unknown' } = {}): SwarmNode {
@@ -112,7 +112,7 @@ export class FakeSwarm implements Swarm {
     }),
   });
   usage = new Map<string, NetworkUsage>();
-  services: GlobalServiceSpec[] = [];
+  probeServices: GlobalServiceSpec[] = [];
   tasks: ServiceTask[] = [];
   logs = '';
   removed: string[] = [];
@@ -199,10 +199,35 @@ export class FakeSwarm implements Swarm {
     },
   };
 
+  /** the services and their tasks, as `GET /services?status=true` and `GET /tasks` give them; `serviceCalls` counts the requests */
+  serviceList: SwarmService[] = [];
+  serviceTasks: SwarmTask[] = [];
+  serviceLogs = new Map<string, { lines: LogLine[]; errors: string[] }>();
+  serviceCalls = 0;
+  services = {
+    list: async () => (this.serviceCalls++, this.serviceList),
+    inspect: async (ref: string) => (this.serviceCalls++, this.serviceList.find((x) => x.id === ref || x.name === ref || (ref.length >= 4 && x.id.startsWith(ref)))),
+    tasks: async (f: { serviceIds?: string[]; upToDate?: boolean } = {}) => (this.serviceCalls++, this.serviceTasks.filter((t) => !f.serviceIds || f.serviceIds.includes(t.serviceId))),
+    logs: async (id: string) => (this.serviceCalls++, this.serviceLogs.get(id) ?? { lines: [], errors: [] }),
+    update: async (id: string, change: ServiceChange) => {
+      const svc = this.serviceList.find((x) => x.id === id);
+      if (!svc) throw new SwarmError('NOT_FOUND', 'no such service');
+      this.changes.push(`service ${svc.name} ${change.kind}${change.kind === 'scale' ? ` ${change.replicas}` : change.kind === 'image' ? ` ${change.image}` : ''}`);
+      const next: SwarmService = { ...svc, version: svc.version + 1, previous: { image: svc.image, ...(svc.replicas !== undefined ? { replicas: svc.replicas } : {}), fingerprint: svc.fingerprint } };
+      if (change.kind === 'scale') Object.assign(next, { replicas: change.replicas, desired: change.replicas });
+      if (change.kind === 'image') next.image = change.image;
+      if (change.kind === 'restart') next.forceUpdate = svc.forceUpdate + 1;
+      if (change.kind === 'rollback' && svc.previous) Object.assign(next, { image: svc.previous.image, ...(svc.previous.replicas !== undefined ? { replicas: svc.previous.replicas } : {}) });
+      next.fingerprint = `${next.image}#${next.replicas ?? 'g'}#${next.forceUpdate}`;
+      this.serviceList = this.serviceList.map((x) => (x.id === id ? next : x));
+      return { warnings: [] };
+    },
+  };
+
   probe = {
     create: async (spec: GlobalServiceSpec) => {
       this.changes.push(`probe ${spec.name}`);
-      this.services.push(spec);
+      this.probeServices.push(spec);
       return 'svc1';
     },
     tasks: async () => this.tasks,
@@ -216,4 +241,47 @@ export class FakeSwarm implements Swarm {
 
 export function network(name: string, over: Partial<SwarmNetwork> = {}): SwarmNetwork {
   return { id: `net${name}0000000000`, name, driver: 'overlay', scope: 'swarm', attachable: true, ingress: false, internal: false, encrypted: false, subnets: [], labels: {}, ...over };
+}
+
+/** A replicated service, running as desired unless told otherwise. */
+export function service(name: string, over: Partial<SwarmService> = {}): SwarmService {
+  const replicas = over.replicas ?? (over.mode === 'global' ? undefined : 2);
+  const image = over.image ?? 'registry.example/app:1.0';
+  return {
+    id: `svc${name.replace(/[^a-z0-9]/gi, '')}000000000000`.slice(0, 25),
+    name,
+    version: 10,
+    mode: 'replicated',
+    ...(replicas !== undefined ? { replicas } : {}),
+    running: replicas ?? 3,
+    desired: replicas ?? 3,
+    image,
+    updateConfig: { parallelism: 1, delayMs: 0, failureAction: 'pause', monitorMs: 5000, order: 'stop-first' },
+    forceUpdate: 0,
+    tty: false,
+    ports: [],
+    constraints: [],
+    networks: [],
+    secrets: [],
+    configs: [],
+    envNames: [],
+    fingerprint: `${image}#${replicas ?? 'g'}#0`,
+    ...over,
+  };
+}
+
+/** A task of a service on a node. */
+export function task(svc: SwarmService, slot: number | undefined, nodeId: string, over: Partial<SwarmTask> = {}): SwarmTask {
+  return {
+    id: `task${svc.name}${slot ?? nodeId}`.replace(/[^a-z0-9]/gi, '').padEnd(25, '0').slice(0, 25),
+    serviceId: svc.id,
+    ...(slot !== undefined ? { slot } : {}),
+    nodeId,
+    state: 'running',
+    desiredState: 'running',
+    message: 'started',
+    image: svc.image,
+    at: new Date('2026-12-03T10:00:00Z'),
+    ...over,
+  };
 }

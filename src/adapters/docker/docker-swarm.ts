@@ -10,6 +10,7 @@ import { DockerLegacyState } from './docker-legacy-state.js';
 import { DockerNetworks } from './docker-networks.js';
 import { DockerNodes } from './docker-nodes.js';
 import { DockerProbe } from './docker-probe.js';
+import { DockerServices } from './docker-services.js';
 import { DockerTokens } from './docker-tokens.js';
 import { DockerTransport, type DockerSwarmOptions } from './docker-transport.js';
 
@@ -22,6 +23,7 @@ export class DockerSwarm implements Swarm {
   readonly daemons: DockerDaemons;
   readonly nodes: DockerNodes;
   readonly networks: DockerNetworks;
+  readonly services: DockerServices;
   readonly tokens: DockerTokens;
   readonly probe: DockerProbe;
   /** Docker configs an earlier version left behind (`swarm-ops.op.*`, `swarm-ops.pending.*`) */
@@ -35,6 +37,7 @@ export class DockerSwarm implements Swarm {
     this.daemons = new DockerDaemons(this.transport);
     this.nodes = new DockerNodes(this.transport);
     this.networks = new DockerNetworks(this.transport);
+    this.services = new DockerServices(this.transport);
     this.tokens = new DockerTokens(this.transport);
     this.probe = new DockerProbe(this.transport);
     this.legacyState = new DockerLegacyState(this.transport);

@@ -126,13 +126,13 @@ export class DockerTransport {
    * A write that timed out after it was sent may have been committed by Raft:
    * that is an UNCERTAIN error, which the caller settles by reading back.
    */
-  async call<T>(fn: (s: Session) => Promise<T>, opts: { write?: boolean } = {}): Promise<T> {
+  async call<T>(fn: (s: Session) => Promise<T>, opts: { write?: boolean; /** a longer limit for one slow read (a service's logs) */ timeoutMs?: number } = {}): Promise<T> {
     const started = Date.now();
     const failures: Failure[] = [];
     for (const ep of this.ordered()) {
       const remaining = this.failoverBudgetMs - (Date.now() - started);
       if (failures.length && remaining < 300) break;
-      const signal = AbortSignal.timeout(Math.max(300, Math.min(this.callTimeoutMs, remaining)));
+      const signal = AbortSignal.timeout(opts.timeoutMs ?? Math.max(300, Math.min(this.callTimeoutMs, remaining)));
       let conn: Connection;
       try {
         // a dead or black-holed endpoint fails here, quickly, before anything is sent

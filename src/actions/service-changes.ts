@@ -1,0 +1,194 @@
+/**
+ * Changes to services, each a watched rollout: `service scale`, `restart`,
+ * `update --image`, `rollback` and `stack rollback`. The plan says exactly
+ * what changes (what an approver sees) and binds the service's ID and spec;
+ * apply sends one change and follows it to a verdict.
+ */
+import type { ArgsFor } from '../commands/registry.js';
+import { reply, type Reply, type ReplyPart, type Tone } from '../domain/reply.js';
+import { span } from '../domain/time-format.js';
+import { UserFacingError } from '../errors.js';
+import type { ServiceChange, SwarmNode, SwarmService } from '../ports.js';
+import { code } from '../render/escape.js';
+import { followRollout, progressText, type RolloutView } from '../shared/rollout.js';
+import { resolveService, shortImage, taskProblem } from '../shared/service-health.js';
+import type { ChangeAction, ChangeContext, Plan, ReadContext } from './types.js';
+
+/** how often a rollout is looked at: Slack edits are paced at about one a second anyway */
+const POLL_MS = 2_000;
+
+interface Step {
+  id: string;
+  name: string;
+  change: ServiceChange;
+  /** "registry/app:1.4.1 → registry/app:1.4.2" */
+  what: string;
+}
+
+const updateConfigText = (s: SwarmService) => {
+  const u = s.updateConfig;
+  return `${u.parallelism} at a time, ${u.delayMs / 1000} s apart, ${u.order}, on failure ${u.failureAction}`;
+};
+
+function binding(services: SwarmService[]): Record<string, string> {
+  return { service: services.map((s) => s.id).join(','), spec: services.map((s) => s.fingerprint).join(',') };
+}
+
+function stepPlan(ctx: ReadContext, services: SwarmService[], steps: Step[], summary: string): Plan<Step[]> {
+  return {
+    summary,
+    details: [
+      { kind: 'table', noun: 'services', columns: ['SERVICE', 'CHANGE', 'ROLLOUT'], rows: steps.map((st) => [st.name, st.what, updateConfigText(services.find((s) => s.id === st.id)!)]) },
+      { kind: 'context', text: `The answer follows the rollout to its verdict (up to ${span(ctx.policy.rolloutFollowSeconds * 1000)}).` },
+    ],
+    data: steps,
+    binding: binding(services),
+  };
+}
+
+const VERDICT_TONE: Record<string, Tone> = { converged: 'ok', paused: 'error', 'rolled back': 'warn', following: 'info', gone: 'warn' };
+
+/** Follows each step's rollout in turn, sharing the time the policy allows, and says how each ended. */
+async function followAll(ctx: ChangeContext, steps: Step[]): Promise<Array<{ step: Step; view: RolloutView & { gone?: boolean } }>> {
+  const until = ctx.clock.now().getTime() + ctx.policy.rolloutFollowSeconds * 1000;
+  const out: Array<{ step: Step; view: RolloutView & { gone?: boolean } }> = [];
+  for (const step of steps) {
+    const view = await followRollout({
+      services: ctx.swarm.services,
+      serviceId: step.id,
+      op: step.change.kind,
+      followMs: Math.max(0, until - ctx.clock.now().getTime()),
+      pollMs: POLL_MS,
+      progress: (t) => ctx.progress(steps.length > 1 ? `${t} (${out.length + 1} of ${steps.length} services)` : t),
+      now: () => ctx.clock.now().getTime(),
+    });
+    out.push({ step, view });
+  }
+  return out;
+}
+
+const verdictOf = (v: RolloutView & { gone?: boolean }) => (v.gone ? 'gone' : (v.verdict ?? 'following'));
+
+async function nodeNames(ctx: ChangeContext): Promise<Map<string, string>> {
+  return new Map((await ctx.swarm.nodes.list().catch(() => [] as SwarmNode[])).map((n) => [n.id, n.hostname]));
+}
+
+function failingLine(v: RolloutView, hosts: Map<string, string>): string | undefined {
+  const t = v.failing;
+  if (!t) return undefined;
+  const where = t.nodeId ? ` on ${code(hosts.get(t.nodeId) ?? t.nodeId.slice(0, 12))}` : '';
+  return `${code(t.slot !== undefined ? `${v.service.name}.${t.slot}` : v.service.name)}${where}: ${t.state}: ${code(taskProblem(t) ?? t.message)}`;
+}
+
+/** The verdict of one rollout as the channel reads it. */
+async function verdictReply(ctx: ChangeContext, results: Array<{ step: Step; view: RolloutView & { gone?: boolean } }>, title: (worst: string) => string): Promise<Reply> {
+  const hosts = await nodeNames(ctx);
+  const order = ['paused', 'gone', 'rolled back', 'following', 'converged'];
+  const worst = results.map((r) => verdictOf(r.view)).sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? 'converged';
+  const parts: ReplyPart[] = [];
+  for (const { step, view } of results) {
+    const v = verdictOf(view);
+    const name = code(step.name);
+    if (v === 'converged') parts.push({ kind: 'text', text: `${name}: converged, ${view.done} of ${view.total} tasks running ${code(shortImage(view.service.image))} (${step.what}).` });
+    else if (v === 'gone') parts.push({ kind: 'text', text: `${name} was removed while it rolled out.` });
+    else if (v === 'following') parts.push({ kind: 'text', text: `${name}: still rolling out after ${span(ctx.policy.rolloutFollowSeconds * 1000)}: ${progressText(view)}. Docker goes on; type \`/swarm service ${step.name}\` to see where it stands.` });
+    else {
+      const line = failingLine(view, hosts);
+      parts.push({
+        kind: 'text',
+        text:
+          `${name}: ${v === 'paused' ? 'Docker paused the rollout' : 'Docker rolled it back'} (${view.done} of ${view.total} tasks on ${code(shortImage(view.service.image))}).` +
+          `${view.dockerMessage ? ` Docker says: ${code(view.dockerMessage)}.` : ''}${line ? `\nFailing: ${line}` : ''}`,
+      });
+      if (v === 'paused') parts.push({ kind: 'context', text: `To go back to the previous spec, type \`/swarm service rollback ${step.name}\`; \`/swarm service logs ${step.name}\` may say why.` });
+    }
+  }
+  return reply(title(worst), VERDICT_TONE[worst] ?? 'info', parts);
+}
+
+async function service(ctx: ReadContext, ref: string) {
+  return resolveService(ctx.swarm.services, ref, ctx.cluster);
+}
+
+function applyAll(title: (worst: string) => string) {
+  return async (ctx: ChangeContext, _args: unknown, plan: Plan<Step[]>): Promise<Reply> => {
+    const warnings: string[] = [];
+    for (const step of plan.data) warnings.push(...(await ctx.swarm.services.update(step.id, step.change)).warnings);
+    const r = await verdictReply(ctx, await followAll(ctx, plan.data), title);
+    return warnings.length ? { ...r, parts: [...r.parts, { kind: 'list', title: 'Docker warned', tone: 'warn', items: warnings.map((w) => code(w.slice(0, 300))) }] } : r;
+  };
+}
+
+/** `/swarm service scale web=6 [api=3 …]` */
+export const serviceScale: ChangeAction<ArgsFor<'service scale'>, Step[]> = {
+  async plan(ctx, args) {
+    const services = await Promise.all(args.targets.map((t) => service(ctx, t.name)));
+    const global = services.filter((s) => s.mode !== 'replicated');
+    if (global.length) throw new UserFacingError('VALIDATION', `${global.map((s) => code(s.name)).join(', ')} ${global.length === 1 ? 'is a global service: it runs' : 'are global services: they run'} one task on every eligible node and can't be scaled. Change its placement constraints or drain nodes instead.`);
+    const steps = args.targets
+      .map((t, i) => ({ t, s: services[i]! }))
+      .filter(({ t, s }) => s.replicas !== t.replicas)
+      .map(({ t, s }) => ({ id: s.id, name: s.name, change: { kind: 'scale' as const, replicas: t.replicas }, what: `replicas ${s.replicas} → ${t.replicas}` }));
+    if (!steps.length) return { ...stepPlan(ctx, services, [], ''), done: reply(`Nothing to scale on ${ctx.cluster}`, 'ok', [{ kind: 'text', text: `${services.map((s) => `${code(s.name)} already has ${s.replicas} replicas`).join('; ')}. Nothing was changed.` }]) };
+    return stepPlan(ctx, services, steps, `scale ${steps.map((s) => `${code(s.name)} (${s.what})`).join(', ')} on ${code(ctx.cluster)}`);
+  },
+  apply: applyAll((w) => `Scale ${w === 'converged' ? 'done' : w}`),
+};
+
+/** `/swarm service restart web` */
+export const serviceRestart: ChangeAction<ArgsFor<'service restart'>, Step[]> = {
+  async plan(ctx, args) {
+    const s = await service(ctx, args.service);
+    const step = { id: s.id, name: s.name, change: { kind: 'restart' as const }, what: `restart every task (${s.mode === 'global' ? `global, ${s.desired}` : s.replicas} tasks)` };
+    return stepPlan(ctx, [s], [step], `restart every task of ${code(s.name)} on ${code(ctx.cluster)}, ${updateConfigText(s)}`);
+  },
+  apply: applyAll((w) => `Restart ${w === 'converged' ? 'done' : w}`),
+};
+
+/** `/swarm service update web --image registry/app:1.4.2` */
+export const serviceUpdate: ChangeAction<ArgsFor<'service update'>, Step[]> = {
+  async plan(ctx, args) {
+    const s = await service(ctx, args.service);
+    const image = args.image!;
+    if (s.image === image) return { ...stepPlan(ctx, [s], [], ''), done: reply(`${s.name} already runs ${shortImage(image)}`, 'ok', [{ kind: 'text', text: `${code(s.name)} already runs ${code(image)}. Nothing was changed.` }]) };
+    const step = { id: s.id, name: s.name, change: { kind: 'image' as const, image }, what: `image ${code(shortImage(s.image))} → ${code(shortImage(image))}` };
+    return stepPlan(ctx, [s], [step], `update ${code(s.name)} on ${code(ctx.cluster)} from ${code(shortImage(s.image))} to ${code(shortImage(image))}`);
+  },
+  apply: applyAll((w) => `Update ${w === 'converged' ? 'converged' : w}`),
+};
+
+function rollbackStep(s: SwarmService): Step {
+  const prev = s.previous!;
+  const changes = [prev.image !== s.image ? `image ${code(shortImage(s.image))} → ${code(shortImage(prev.image))}` : '', prev.replicas !== undefined && prev.replicas !== s.replicas ? `replicas ${s.replicas} → ${prev.replicas}` : ''].filter(Boolean);
+  return { id: s.id, name: s.name, change: { kind: 'rollback' }, what: changes.join(', ') || 'the previous spec' };
+}
+
+/** `/swarm service rollback web`: Docker's previous spec */
+export const serviceRollback: ChangeAction<ArgsFor<'service rollback'>, Step[]> = {
+  async plan(ctx, args) {
+    const s = await service(ctx, args.service);
+    if (!s.previous) throw new UserFacingError('CONFLICT', `${code(s.name)} has no previous spec to roll back to (it was never updated). Nothing was changed; type \`/swarm service update ${s.name} --image …\` to run another image.`);
+    const step = rollbackStep(s);
+    return stepPlan(ctx, [s], [step], `roll ${code(s.name)} back on ${code(ctx.cluster)} (${step.what})`);
+  },
+  apply: applyAll((w) => `Rollback ${w === 'converged' ? 'done' : w}`),
+};
+
+/** `/swarm stack rollback shop`: every service of the stack that has a previous spec, as one request */
+export const stackRollback: ChangeAction<ArgsFor<'stack rollback'>, Step[]> = {
+  async plan(ctx, args) {
+    const all = await ctx.swarm.services.list();
+    const members = all.filter((s) => s.stack === args.stack);
+    if (!members.length) throw new UserFacingError('NOT_FOUND', `No stack ${code(args.stack)} on ${code(ctx.cluster)}. Type \`/swarm stacks\` to list them.`);
+    const withPrevious = members.filter((s) => s.previous);
+    if (!withPrevious.length) throw new UserFacingError('CONFLICT', `No service of stack ${code(args.stack)} has a previous spec: there is nothing to roll back. Nothing was changed.`);
+    const steps = withPrevious.map(rollbackStep);
+    const skipped = members.filter((s) => !s.previous);
+    const plan = stepPlan(ctx, withPrevious, steps, `roll back ${steps.length} service${steps.length === 1 ? '' : 's'} of stack ${code(args.stack)} on ${code(ctx.cluster)}: ${steps.map((s) => code(s.name)).join(', ')}`);
+    return skipped.length ? { ...plan, details: [...plan.details, { kind: 'context', text: `Left as they are (no previous spec): ${skipped.map((s) => code(s.name)).join(', ')}.` }] } : plan;
+  },
+  apply: async (ctx, args, plan) => {
+    const r = await applyAll((w) => `Stack ${args.stack} rollback: ${w === 'converged' ? 'done' : w}`)(ctx, args, plan);
+    return r;
+  },
+};
