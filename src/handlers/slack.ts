@@ -1,4 +1,4 @@
-import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
+import type { AwsEvent, AwsResponse } from '../app/slack-events.js';
 import { composeIngress } from '../composition/ingress.js';
 
 const slack = composeIngress();
