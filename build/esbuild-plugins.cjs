@@ -67,8 +67,29 @@ const commonjsMarker = {
   },
 };
 
+// Bolt's public index (`@slack/bolt`) is CommonJS, which esbuild cannot tree-shake: importing the receiver from
+// it would bundle App, its Web API client, OAuth, Express, Socket Mode and every other receiver (2.0 MB of
+// slack.js instead of 0.46 MB). Our code takes nothing from Bolt at run time but AwsLambdaReceiver
+// (src/app/slack-events.ts), so here `@slack/bolt`, imported from src/, is a module that exports just that
+// (any other name is a build error: "No matching export"). Code outside src/ (bench/bare-bolt.ts) gets all of Bolt.
+const src = path.join(__dirname, '..', 'src') + path.sep;
+const boltReceiverOnly = `
+import receiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
+// a CommonJS module with exports.default: esbuild hands over exports.default, or in Node mode the exports object
+export const AwsLambdaReceiver = receiver.default ?? receiver;
+`;
+
 module.exports = [
   commonjsMarker,
+  {
+    name: 'bolt-receiver-only',
+    setup(build) {
+      build.onResolve({ filter: /^@slack\/bolt$/ }, (args) =>
+        args.importer.startsWith(src) ? { path: args.path, namespace: 'bolt-receiver-only', pluginData: { resolveDir: args.resolveDir } } : undefined,
+      );
+      build.onLoad({ filter: /.*/, namespace: 'bolt-receiver-only' }, (args) => ({ contents: boltReceiverOnly, loader: 'js', resolveDir: args.pluginData.resolveDir }));
+    },
+  },
   {
     name: 'no-buildkit-session',
     setup(build) {

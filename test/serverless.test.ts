@@ -266,7 +266,8 @@ describe('npx serverless package (offline)', () => {
     expect(Number(config.functions.worker.reservedConcurrency)).toBe(3);
     const route = config.resources.extensions.HttpApiStage.Properties.DefaultRouteSettings;
     expect([Number(route.ThrottlingBurstLimit), Number(route.ThrottlingRateLimit)]).toEqual([9, 4]);
-  });
+    // `serverless print` alone takes 3.5 to 5 s on a 2-core machine: beside the other unit tests, more than vitest's default 5 s
+  }, 60_000);
 
   it('keeps the bot\'s state in one table (on demand, PITR, TTL on expiresAt, deletion protection off on dev only) that only worker, rotate and sweep reach', () => {
     const tables = resources('AWS::DynamoDB::Table');

@@ -42,7 +42,7 @@ function statusWord(r: Row): string {
   return r.health.updating ? 'updating' : 'ok';
 }
 
-function servicesReply(ctx: ReadContext, rows: Row[], o: { title: string; page: number; command: string; empty: string }): ReturnType<typeof reply> {
+function servicesReply(_ctx: ReadContext, rows: Row[], o: { title: string; page: number; command: string; empty: string }): ReturnType<typeof reply> {
   const pages = Math.max(1, Math.ceil(rows.length / SERVICES_PER_PAGE));
   if (o.page > pages) throw new UserFacingError('VALIDATION', `There ${pages === 1 ? 'is 1 page' : `are ${pages} pages`}; type \`--page ${pages}\` or less.`);
   const shown = rows.slice((o.page - 1) * SERVICES_PER_PAGE, o.page * SERVICES_PER_PAGE);

@@ -8,7 +8,7 @@ import { hasRole } from '../config/policy.js';
 import { DENY_REASONS, isDenyReason, verifyApproval } from '../domain/approval.js';
 import { errorReply, reply, type Reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
-import type { AuditEvent, DecisionJob } from '../jobs.js';
+import type { DecisionJob } from '../jobs.js';
 import { code } from '../render/escape.js';
 import { throttle, type WorkerKit } from './worker-kit.js';
 import { hhmm } from '../domain/time-format.js';

@@ -4,14 +4,13 @@ import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
 import { ALERT_ACTION, verifyAlertButton } from '../domain/alert-button.js';
 import { sanitizeMrkdwn } from '../render/escape.js';
-import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
 import { parseCommand } from '../commands/parse.js';
 import { authorize, resolveCluster } from '../config/policy.js';
 import { describeError, isUserFacing, PermissionError } from '../errors.js';
 import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
-import { AwsLambdaReceiver, slackRouter, type BlockActions, type ClickedAction, type SlashCommand } from './slack-events.js';
+import { AwsLambdaReceiver, slackRouter, type AwsEvent, type AwsResponse, type BlockActions, type ClickedAction, type SlashCommand } from './slack-events.js';
 
 export interface IngressDeps {
   secrets: () => Promise<SlackSecrets>;

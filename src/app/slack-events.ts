@@ -11,14 +11,18 @@
  * receivers. Leaving it out is most of why a cold start acknowledges sooner
  * than a bare Bolt app (`npm run bench`).
  */
-import type { App } from '@slack/bolt';
-// the receiver alone, not Bolt's index: that would load App, its Web API client, OAuth and every other receiver
-import boltReceiver from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import type { ReceiverEvent } from '@slack/bolt/dist/types/receiver.js';
+// Bolt's public exports only. In the bundles, build/esbuild-plugins.cjs answers `@slack/bolt` (from src/) with the
+// receiver alone, not Bolt's index: that would load App, its Web API client, OAuth and every other receiver
+import { AwsLambdaReceiver, type App, type ReceiverEvent } from '@slack/bolt';
 import { z } from 'zod';
 
-/** Bolt's Lambda receiver. A CommonJS module with `exports.default`: Node and esbuild hand over its exports object, vitest the class itself. */
-export const AwsLambdaReceiver = ('default' in boltReceiver ? boltReceiver.default : boltReceiver) as typeof boltReceiver.default;
+/** Bolt's Lambda receiver (ingress and its test take it from here). */
+export { AwsLambdaReceiver };
+
+/** The Lambda event and response of Bolt's receiver (its handler's, as Bolt's index exports neither type by name). */
+type LambdaHandler = ReturnType<AwsLambdaReceiver['toHandler']>;
+export type AwsEvent = Parameters<LambdaHandler>[0];
+export type AwsResponse = Awaited<ReturnType<LambdaHandler>>;
 
 const slashCommand = z.object({
   command: z.string(),

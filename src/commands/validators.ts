@@ -1,8 +1,7 @@
 import { code } from '../render/escape.js';
-import { isIP } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import { z } from 'zod';
-import { canonicalCidr, formatIp, normalizeIp, parseCidr, parseIp, type Cidr } from '../domain/ip-address.js';
+import { canonicalCidr, formatIp, normalizeIp, parseIp, type Cidr } from '../domain/ip-address.js';
 
 /** An IP address as ipaddr.js reads it: IPv4-mapped IPv6 (`::ffff:10.0.0.1`) is the IPv4 address. */
 /** An IP address, given back in canonical form (`::ffff:10.0.0.1` → `10.0.0.1`, IPv6 per RFC 5952). */

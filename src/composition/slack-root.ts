@@ -23,3 +23,4 @@ export function composeIngress(env: NodeJS.ProcessEnv = process.env): SlackHandl
     clock: { now: () => new Date() },
   });
 }
+export type { AwsEvent, AwsResponse } from '../app/slack-events.js';

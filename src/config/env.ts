@@ -4,7 +4,7 @@ import { ConfigError } from '../errors.js';
 const EnvSchema = z.object({
   SSM_PREFIX: z
     .string()
-    .regex(/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.\-]$/, 'SSM_PREFIX must look like /swarm-ops/prod (leading slash, no trailing slash)'),
+    .regex(/^\/[A-Za-z0-9_.\-/]*[A-Za-z0-9_.-]$/, 'SSM_PREFIX must look like /swarm-ops/prod (leading slash, no trailing slash)'),
   WORKER_FUNCTION_NAME: z.string().min(1).optional(),
   SLACK_API_URL: z.string().url().optional(),
   /** extra prefixes a response_url may have besides https://hooks.slack.com/ (tests only) */

@@ -1,5 +1,4 @@
-import type { AwsEvent, AwsResponse } from '@slack/bolt/dist/receivers/AwsLambdaReceiver.js';
-import { composeIngress } from '../composition/slack-root.js';
+import { composeIngress, type AwsEvent, type AwsResponse } from '../composition/slack-root.js';
 
 const slack = composeIngress();
 

@@ -138,9 +138,7 @@ export function describeIssue(issue: ZodIssue, input: unknown): string {
       const what = issue.type === 'array' ? ` ${Number(bound) === 1 ? 'entry' : 'entries'}` : issue.type === 'string' ? ' characters' : '';
       return `${where} is ${echo(value)}; it must be ${limit} ${String(bound)}${what}.${instead(issue.path)}`;
     }
-    case 'invalid_union':
-    case 'invalid_literal':
-    case 'custom':
+    // invalid_union, invalid_literal, custom and the rest
     default:
       return `${where}: ${untick(issue.message)}${/[.!?]$/.test(issue.message) ? '' : '.'}${issue.code === 'custom' ? '' : instead(issue.path)}`;
   }

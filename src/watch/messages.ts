@@ -5,9 +5,9 @@
  * thread, and the edit of the first message once it is resolved.
  */
 import { REGISTRY } from '../commands/registry.js';
-import { reply, type Reply, type ReplyPart, type Tone } from '../domain/reply.js';
+import { reply, type Reply, type ReplyPart, } from '../domain/reply.js';
 import { code } from '../render/escape.js';
-import type { IncidentKind, WatchIncident } from '../ports.js';
+import type { WatchIncident } from '../ports.js';
 import { ALERT_ACTION } from '../domain/alert-button.js';
 import type { Finding, Notice } from './detect.js';
 import { DAY_MS, hhmm, span } from '../domain/time-format.js';

@@ -31,7 +31,9 @@ function probeLogs(names: string[], fails: (from: string, to: string) => boolean
   const lines: string[] = [];
   for (const from of only) {
     lines.push(`PROBE-SEEN ${from} ${names.length} ${names.length} 2`);
-    names.forEach((to, j) => lines.push(`PROBE ${from} ${ip(j)} ${fails(from, to) ? 'fail' : 'ok'}`));
+    names.forEach((to, j) => {
+      lines.push(`PROBE ${from} ${ip(j)} ${fails(from, to) ? 'fail' : 'ok'}`);
+    });
     lines.push(`PROBE-DONE ${from} ${names.length} ${names.length} 4`);
   }
   return lines.join('\n');

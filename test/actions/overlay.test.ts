@@ -128,7 +128,7 @@ describe('overlay check action', () => {
     const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy });
     expect(r.title).toBe('Overlay check app: FAILED');
     expect(renderPlainText(r)).toMatch(/m1 → w1/);
-    expect(renderPlainText(r)).toMatch(/Not measured \(1 pair\):\n  - w1 did not report in time/);
+    expect(renderPlainText(r)).toMatch(/Not measured \(1 pair\):\n {2}- w1 did not report in time/);
     expect(s.removed).toEqual(['svc1']);
   });
 

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../src/commands/registry.js';
 
 const root = path.resolve(import.meta.dirname, '../..');
-export const DOCS = ['README.md', 'docs/architecture.md', 'docs/threat-model.md', 'test/lab/README.md', 'CHANGELOG.md'].filter((d) => existsSync(path.join(root, d)));
+const DOCS = ['README.md', 'docs/architecture.md', 'docs/threat-model.md', 'test/lab/README.md', 'CHANGELOG.md'].filter((d) => existsSync(path.join(root, d)));
 
 function filesUnder(dir: string): string[] {
   const abs = path.join(root, dir);
@@ -32,17 +32,17 @@ function pathExists(p: string): boolean {
   return existsSync(path.join(root, clean));
 }
 
-export function pathsIn(text: string): string[] {
+function pathsIn(text: string): string[] {
   return [...text.matchAll(/(?<![\w/.-])((?:src|test|bench|build|infra|docs)\/[\w./*<>-]+|slack\/manifest\.yml)/g)].map((m) => m[1]!);
 }
 
 /** file names alone, as prose often gives them: `docker-transport.ts` */
-export function fileNamesIn(text: string): string[] {
+function fileNamesIn(text: string): string[] {
   return [...text.matchAll(/`([\w-]+\.(?:ts|cjs|sh|json|yml))`/g)].map((m) => m[1]!);
 }
 
 /** backticked code names that can only be ours: camelCase with a hump, or PascalCase with two, e.g. `handleDecision`, `DockerSwarm` */
-export function codeNamesIn(text: string): string[] {
+function codeNamesIn(text: string): string[] {
   return [...text.matchAll(/`([a-z]+[A-Z]\w*|[A-Z][a-z][a-z0-9]*[A-Z]\w*)(?:\(\))?`/g)].map((m) => m[1]!);
 }
 
@@ -83,7 +83,7 @@ describe("the README's command list is the registry's", () => {
   });
   it('names no command the registry lacks', () => {
     const firsts = new Set([...REGISTRY.keys()].map((n) => n.split(' ')[0]));
-    const unknown = block.map((l) => l.split(/\s+/)[1]!.split('|')).flat().filter((w) => !firsts.has(w));
+    const unknown = block.flatMap((l) => l.split(/\s+/)[1]!.split('|')).filter((w) => !firsts.has(w));
     expect(unknown).toEqual([]);
   });
 });

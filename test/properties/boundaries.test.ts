@@ -165,7 +165,7 @@ const VALUE_KIND: Record<string, keyof typeof valuesFor> = {
 valuesFor['ref'] = fc.oneof(valuesFor['url']!, valuesFor['node']!);
 /** an argument this file does not know yet (the registry grows): words, right or wrong */
 const someWord = fc.oneof(fc.constantFrom('x', 'wrk-1', 'on', 'a=b', '--', '<!here>'), fc.string({ maxLength: 8 }));
-const valueOf = (arg: string): fc.Arbitrary<string> => valuesFor[VALUE_KIND[arg] ?? ''] ?? someWord;
+const valueFor = (arg: string): fc.Arbitrary<string> => valuesFor[VALUE_KIND[arg] ?? ''] ?? someWord;
 /** `arb`'s value one time in `n`, else undefined (fc.option's `freq` is the other way round) */
 const rarely = <T>(arb: fc.Arbitrary<T>, n: number) => fc.oneof({ weight: n - 1, arbitrary: fc.constant(undefined) }, { weight: 1, arbitrary: arb });
 /** A token as a person would type it: quoted when it holds a space or is empty. */
@@ -175,9 +175,9 @@ const typed = (v: string) => (v === '' || /\s/.test(v) ? `"${v}"` : v);
 function flagChunk(name: string, type: 'boolean' | 'string'): fc.Arbitrary<string> {
   if (type === 'boolean') return fc.constantFrom(`--${name}`, `--${name}`, `--${name}`, `—${name}`, `--${name}=yes`);
   return fc.oneof(
-    { weight: 8, arbitrary: valueOf(name).map((v) => `--${name} ${typed(v)}`) },
-    { weight: 2, arbitrary: valueOf(name).map((v) => `--${name}=${typed(v)}`) },
-    { weight: 2, arbitrary: valueOf(name).map((v) => `—${name} ${typed(v)}`) },
+    { weight: 8, arbitrary: valueFor(name).map((v) => `--${name} ${typed(v)}`) },
+    { weight: 2, arbitrary: valueFor(name).map((v) => `--${name}=${typed(v)}`) },
+    { weight: 2, arbitrary: valueFor(name).map((v) => `—${name} ${typed(v)}`) },
     { weight: 1, arbitrary: fc.constantFrom(`--${name}`, `--${name} --dry-run`, `--${name}=`) },
   );
 }
@@ -188,7 +188,7 @@ const commandOf = (spec: CommandSpec): fc.Arbitrary<string> => {
   return fc
     .record({
       words: fc.constantFrom(spec.name, spec.name, spec.name.toUpperCase(), spec.name.replace(/^./, (c) => c.toUpperCase())),
-      positionals: fc.tuple(fc.constant(undefined), ...spec.positionals.map((p) => fc.option(valueOf(p.name).map(typed), { freq: 12, nil: undefined }))),
+      positionals: fc.tuple(fc.constant(undefined), ...spec.positionals.map((p) => fc.option(valueFor(p.name).map(typed), { freq: 12, nil: undefined }))),
       extra: rarely(fc.constantFrom('extra', 'a', '@here', '--', '<!channel>', '&'), 10),
       flags: fc.shuffledSubarray(flagNames, { maxLength: Math.min(3, flagNames.length) }).chain((names) => (names.length ? fc.tuple(...names.map((n) => flagChunk(n, spec.flags[n]!))) : fc.constant([] as string[]))),
       odd: rarely(fc.constantFrom('--clustr prod', '--dryrun', '--cluster prod --cluster staging', '--dry-run --dry-run', '--limit', '--constructor'), 12),

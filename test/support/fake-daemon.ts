@@ -60,6 +60,6 @@ export async function startSilentEndpoint(): Promise<{ url: string; close(): Pro
   const port = (server.address() as AddressInfo).port;
   return {
     url: `tcp://127.0.0.1:${port}`,
-    close: () => new Promise<void>((r) => (sockets.forEach((s) => s.destroy()), server.close(() => r()))),
+    close: () => new Promise<void>((r) => (sockets.forEach((s) => void s.destroy()), server.close(() => r()))),
   };
 }

@@ -196,7 +196,7 @@ export function toSwarmNetwork(n: DockerNetwork): SwarmNetwork {
     attachable: Boolean(n.Attachable),
     ingress: Boolean(n.Ingress),
     internal: Boolean(n.Internal),
-    encrypted: Object.prototype.hasOwnProperty.call(n.Options ?? {}, 'encrypted'),
+    encrypted: Object.hasOwn(n.Options ?? {}, 'encrypted'),
     subnets: (n.IPAM?.Config ?? [])
       .filter((c) => c.Subnet)
       .map((c) => ({ subnet: c.Subnet!, ...(c.Gateway ? { gateway: c.Gateway } : {}) })),

@@ -3,7 +3,7 @@ import { SwarmError } from '../../errors.js';
 import type { NetworkUsage, NetworksRead, NetworksWrite, OverlaySpec, SwarmNetwork } from '../../ports.js';
 import { dockerMessage, statusOf } from './docker-errors.js';
 import { toSwarmNetwork, type DockerNetwork } from './docker-json.js';
-import { type DockerTransport } from './docker-transport.js';
+import type { DockerTransport } from './docker-transport.js';
 import { compareVersions } from './docker-endpoint.js';
 import { done, notDone, removeSettled, settleWrite } from './uncertain-write.js';
 

@@ -60,7 +60,7 @@ export const endpointList = (text: string): string[] =>
     .filter(Boolean);
 
 /** What a file holds, as it goes into SSM: PEM files as they are, the rest without surrounding blanks. */
-function valueOf(file: string, raw: string): string {
+function parameterValue(file: string, raw: string): string {
   if (file.endsWith('endpoints')) return endpointList(raw).join(',');
   return file.endsWith('.pem') ? raw : raw.trim();
 }
@@ -80,7 +80,7 @@ export function readFolder(dir: string): FolderParameter[] {
   const out: FolderParameter[] = [];
   const add = (file: string, name: string, type: ParameterType) => {
     const raw = readIf(path.join(dir, file));
-    if (raw !== undefined) out.push({ name, type, file, value: valueOf(file, raw) });
+    if (raw !== undefined) out.push({ name, type, file, value: parameterValue(file, raw) });
   };
   add('policy.json', SSM_NAMES.policy, 'String');
   for (const s of SLACK_FILES) add(s.file, s.file, s.type);

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { DockerDaemons } from '../../../src/adapters/docker/docker-daemons.js';
 import { TIMED_OUT_EXIT_CODE } from '../../../src/adapters/docker/docker-run-once.js';
 import { DockerTransport } from '../../../src/adapters/docker/docker-transport.js';
-import { type DialRequest } from '../../../src/adapters/docker/docker-endpoint.js';
+import type { DialRequest } from '../../../src/adapters/docker/docker-endpoint.js';
 import { dockerError, FakeConnector, pending, routes, type Answer, type FakeDaemon } from '../../support/fake-endpoints.js';
 
 const M1 = 'tcp://10.0.0.1:2376';
