@@ -5,13 +5,14 @@
  * apply sends one change and follows it to a verdict.
  */
 import type { ArgsFor } from '../commands/registry.js';
-import { reply, type Reply, type ReplyPart, type Tone } from '../domain/reply.js';
+import { reply, type Reply, } from '../domain/reply.js';
 import { span } from '../domain/time-format.js';
 import { UserFacingError } from '../errors.js';
 import type { ServiceChange, SwarmNode, SwarmService } from '../ports.js';
 import { code } from '../render/escape.js';
-import { followRollout, progressText, type RolloutView } from '../shared/rollout.js';
-import { resolveService, shortImage, taskProblem } from '../shared/service-health.js';
+import { followRollout } from '../shared/rollout.js';
+import { rolloutReply, type RolloutResult } from '../shared/rollout-reply.js';
+import { resolveService, shortImage } from '../shared/service-health.js';
 import type { ChangeAction, ChangeContext, Plan, ReadContext } from './types.js';
 
 /** how often a rollout is looked at: Slack edits are paced at about one a second anyway */
@@ -46,12 +47,10 @@ function stepPlan(ctx: ReadContext, services: SwarmService[], steps: Step[], sum
   };
 }
 
-const VERDICT_TONE: Record<string, Tone> = { converged: 'ok', paused: 'error', 'rolled back': 'warn', following: 'info', gone: 'warn' };
-
-/** Follows each step's rollout in turn, sharing the time the policy allows, and says how each ended. */
-async function followAll(ctx: ChangeContext, steps: Step[]): Promise<Array<{ step: Step; view: RolloutView & { gone?: boolean } }>> {
+/** Follows each step's rollout in turn, sharing the time the policy allows; one not done by then goes to the watch. */
+async function followAll(ctx: ChangeContext, steps: Step[]): Promise<RolloutResult[]> {
   const until = ctx.clock.now().getTime() + ctx.policy.rolloutFollowSeconds * 1000;
-  const out: Array<{ step: Step; view: RolloutView & { gone?: boolean } }> = [];
+  const out: RolloutResult[] = [];
   for (const step of steps) {
     const view = await followRollout({
       services: ctx.swarm.services,
@@ -62,59 +61,27 @@ async function followAll(ctx: ChangeContext, steps: Step[]): Promise<Array<{ ste
       progress: (t) => ctx.progress(steps.length > 1 ? `${t} (${out.length + 1} of ${steps.length} services)` : t),
       now: () => ctx.clock.now().getTime(),
     });
-    out.push({ step, view });
+    const handedOn = !view.verdict && !view.gone && ctx.handOff ? await ctx.handOff({ cluster: ctx.cluster, serviceId: step.id, serviceName: step.name, op: step.change.kind, what: step.what }) : false;
+    out.push({ name: step.name, what: step.what, view, ...(handedOn ? { handedOn } : {}) });
   }
   return out;
 }
 
-const verdictOf = (v: RolloutView & { gone?: boolean }) => (v.gone ? 'gone' : (v.verdict ?? 'following'));
-
-async function nodeNames(ctx: ChangeContext): Promise<Map<string, string>> {
-  return new Map((await ctx.swarm.nodes.list().catch(() => [] as SwarmNode[])).map((n) => [n.id, n.hostname]));
-}
-
-function failingLine(v: RolloutView, hosts: Map<string, string>): string | undefined {
-  const t = v.failing;
-  if (!t) return undefined;
-  const where = t.nodeId ? ` on ${code(hosts.get(t.nodeId) ?? t.nodeId.slice(0, 12))}` : '';
-  return `${code(t.slot !== undefined ? `${v.service.name}.${t.slot}` : v.service.name)}${where}: ${t.state}: ${code(taskProblem(t) ?? t.message)}`;
-}
-
-/** The verdict of one rollout as the channel reads it. */
-async function verdictReply(ctx: ChangeContext, results: Array<{ step: Step; view: RolloutView & { gone?: boolean } }>, title: (worst: string) => string): Promise<Reply> {
-  const hosts = await nodeNames(ctx);
-  const order = ['paused', 'gone', 'rolled back', 'following', 'converged'];
-  const worst = results.map((r) => verdictOf(r.view)).sort((a, b) => order.indexOf(a) - order.indexOf(b))[0] ?? 'converged';
-  const parts: ReplyPart[] = [];
-  for (const { step, view } of results) {
-    const v = verdictOf(view);
-    const name = code(step.name);
-    if (v === 'converged') parts.push({ kind: 'text', text: `${name}: converged, ${view.done} of ${view.total} tasks running ${code(shortImage(view.service.image))} (${step.what}).` });
-    else if (v === 'gone') parts.push({ kind: 'text', text: `${name} was removed while it rolled out.` });
-    else if (v === 'following') parts.push({ kind: 'text', text: `${name}: still rolling out after ${span(ctx.policy.rolloutFollowSeconds * 1000)}: ${progressText(view)}. Docker goes on; type \`/swarm service ${step.name}\` to see where it stands.` });
-    else {
-      const line = failingLine(view, hosts);
-      parts.push({
-        kind: 'text',
-        text:
-          `${name}: ${v === 'paused' ? 'Docker paused the rollout' : 'Docker rolled it back'} (${view.done} of ${view.total} tasks on ${code(shortImage(view.service.image))}).` +
-          `${view.dockerMessage ? ` Docker says: ${code(view.dockerMessage)}.` : ''}${line ? `\nFailing: ${line}` : ''}`,
-      });
-      if (v === 'paused') parts.push({ kind: 'context', text: `To go back to the previous spec, type \`/swarm service rollback ${step.name}\`; \`/swarm service logs ${step.name}\` may say why.` });
-    }
-  }
-  return reply(title(worst), VERDICT_TONE[worst] ?? 'info', parts);
+async function verdictReply(ctx: ChangeContext, results: RolloutResult[], verb: string): Promise<Reply> {
+  const hosts = new Map((await ctx.swarm.nodes.list().catch(() => [] as SwarmNode[])).map((n) => [n.id, n.hostname]));
+  const sign = ctx.signer ? await ctx.signer().catch(() => undefined) : undefined;
+  return rolloutReply(results, { cluster: ctx.cluster, verb, hosts, followed: span(ctx.policy.rolloutFollowSeconds * 1000), ...(sign ? { sign } : {}) });
 }
 
 async function service(ctx: ReadContext, ref: string) {
   return resolveService(ctx.swarm.services, ref, ctx.cluster);
 }
 
-function applyAll(title: (worst: string) => string) {
-  return async (ctx: ChangeContext, _args: unknown, plan: Plan<Step[]>): Promise<Reply> => {
+function applyAll(verb: string | ((args: never) => string)) {
+  return async (ctx: ChangeContext, args: unknown, plan: Plan<Step[]>): Promise<Reply> => {
     const warnings: string[] = [];
     for (const step of plan.data) warnings.push(...(await ctx.swarm.services.update(step.id, step.change)).warnings);
-    const r = await verdictReply(ctx, await followAll(ctx, plan.data), title);
+    const r = await verdictReply(ctx, await followAll(ctx, plan.data), typeof verb === 'string' ? verb : verb(args as never));
     return warnings.length ? { ...r, parts: [...r.parts, { kind: 'list', title: 'Docker warned', tone: 'warn', items: warnings.map((w) => code(w.slice(0, 300))) }] } : r;
   };
 }
@@ -132,7 +99,7 @@ export const serviceScale: ChangeAction<ArgsFor<'service scale'>, Step[]> = {
     if (!steps.length) return { ...stepPlan(ctx, services, [], ''), done: reply(`Nothing to scale on ${ctx.cluster}`, 'ok', [{ kind: 'text', text: `${services.map((s) => `${code(s.name)} already has ${s.replicas} replicas`).join('; ')}. Nothing was changed.` }]) };
     return stepPlan(ctx, services, steps, `scale ${steps.map((s) => `${code(s.name)} (${s.what})`).join(', ')} on ${code(ctx.cluster)}`);
   },
-  apply: applyAll((w) => `Scale ${w === 'converged' ? 'done' : w}`),
+  apply: applyAll('Scale'),
 };
 
 /** `/swarm service restart web` */
@@ -142,7 +109,7 @@ export const serviceRestart: ChangeAction<ArgsFor<'service restart'>, Step[]> = 
     const step = { id: s.id, name: s.name, change: { kind: 'restart' as const }, what: `restart every task (${s.mode === 'global' ? `global, ${s.desired}` : s.replicas} tasks)` };
     return stepPlan(ctx, [s], [step], `restart every task of ${code(s.name)} on ${code(ctx.cluster)}, ${updateConfigText(s)}`);
   },
-  apply: applyAll((w) => `Restart ${w === 'converged' ? 'done' : w}`),
+  apply: applyAll('Restart'),
 };
 
 /** `/swarm service update web --image registry/app:1.4.2` */
@@ -154,7 +121,7 @@ export const serviceUpdate: ChangeAction<ArgsFor<'service update'>, Step[]> = {
     const step = { id: s.id, name: s.name, change: { kind: 'image' as const, image }, what: `image ${code(shortImage(s.image))} → ${code(shortImage(image))}` };
     return stepPlan(ctx, [s], [step], `update ${code(s.name)} on ${code(ctx.cluster)} from ${code(shortImage(s.image))} to ${code(shortImage(image))}`);
   },
-  apply: applyAll((w) => `Update ${w === 'converged' ? 'converged' : w}`),
+  apply: applyAll('Update'),
 };
 
 function rollbackStep(s: SwarmService): Step {
@@ -171,7 +138,7 @@ export const serviceRollback: ChangeAction<ArgsFor<'service rollback'>, Step[]> 
     const step = rollbackStep(s);
     return stepPlan(ctx, [s], [step], `roll ${code(s.name)} back on ${code(ctx.cluster)} (${step.what})`);
   },
-  apply: applyAll((w) => `Rollback ${w === 'converged' ? 'done' : w}`),
+  apply: applyAll('Rollback'),
 };
 
 /** `/swarm stack rollback shop`: every service of the stack that has a previous spec, as one request */
@@ -187,8 +154,5 @@ export const stackRollback: ChangeAction<ArgsFor<'stack rollback'>, Step[]> = {
     const plan = stepPlan(ctx, withPrevious, steps, `roll back ${steps.length} service${steps.length === 1 ? '' : 's'} of stack ${code(args.stack)} on ${code(ctx.cluster)}: ${steps.map((s) => code(s.name)).join(', ')}`);
     return skipped.length ? { ...plan, details: [...plan.details, { kind: 'context', text: `Left as they are (no previous spec): ${skipped.map((s) => code(s.name)).join(', ')}.` }] } : plan;
   },
-  apply: async (ctx, args, plan) => {
-    const r = await applyAll((w) => `Stack ${args.stack} rollback: ${w === 'converged' ? 'done' : w}`)(ctx, args, plan);
-    return r;
-  },
+  apply: applyAll((args: ArgsFor<'stack rollback'>) => `Stack ${args.stack} rollback`),
 };

@@ -1,6 +1,6 @@
 import type { Policy } from '../config/policy.js';
 import type { Reply, ReplyPart } from '../domain/reply.js';
-import type { AuditHistory, Claims, Clock, IncidentStore, Swarm, SwarmReader, UnlockKeyStore } from '../ports.js';
+import type { AuditHistory, Claims, Clock, IncidentStore, OpenRollout, Swarm, SwarmReader, UnlockKeyStore } from '../ports.js';
 
 /** What every action gets: the swarm it looks at and who asked, nothing else. */
 export interface ReadContext {
@@ -26,6 +26,14 @@ export interface ChangeContext extends Omit<ReadContext, 'swarm'> {
   /** where autolock's unlock key is kept (SSM), never shown */
   unlockKeys: UnlockKeyStore;
   approval?: { approver: string };
+  /**
+   * Hands a rollout the worker stops following to the watch, which edits the
+   * message this request is answered in until the verdict; false where no
+   * message or no table is at hand (then the answer says how to look).
+   */
+  handOff?: (r: Pick<OpenRollout, 'cluster' | 'serviceId' | 'serviceName' | 'op' | 'what'>) => Promise<boolean>;
+  /** signs a button's command for this request's channel (a Roll back button): the click is the clicker's own command */
+  signer?: () => Promise<(command: string) => string>;
 }
 
 /**

@@ -95,7 +95,14 @@ export async function handleDecision(kit: WorkerKit, deps: WorkerDeps, job: Deci
       void decisionMessage(`Approved: ${req.text.split(' ').slice(0, 2).join(' ')} in progress`, 'info', [`Approved by <@${job.user}> at ${when}.`, `:hourglass_flowing_sand: ${text}`]);
     const out = await withinTime(
       invocation,
-      run(policy, { text: req.text, user: req.requester, channel: req.channel, requestId: req.id }, { request: req, approver: job.user }, throttle(progress)),
+      run(
+        policy,
+        { text: req.text, user: req.requester, channel: req.channel, requestId: req.id },
+        { request: req, approver: job.user },
+        throttle(progress),
+        // a rollout outliving this run goes on being shown in the approval message itself
+        kit.changeHooks({ channel: job.channel, requestId: req.id, requester: req.requester, title: `Approved: ${req.text.split(' ').slice(0, 2).join(' ')}`, place: async () => ({ channel: job.channel, ts: job.messageTs }) }),
+      ),
     );
     result = out.kind === 'answer' ? out.reply : errorReply('The approved request asked for approval again; nothing was changed.');
   } catch (err) {

@@ -17,6 +17,8 @@ export interface RunDeps {
   progress?: (text: string) => void;
   /** the watch's incidents and mutes, for `/swarm watch` */
   incidents?: IncidentStore;
+  handOff?: ChangeContext['handOff'];
+  signer?: ChangeContext['signer'];
 }
 
 export interface CommandRequest {
@@ -108,7 +110,15 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
       );
     }
   }
-  const changeCtx: ChangeContext = { ...base, swarm: swarm!, claims: deps.claims, unlockKeys: deps.unlockKeys, ...(approval ? { approval: { approver: approval.approver } } : {}) };
+  const changeCtx: ChangeContext = {
+    ...base,
+    swarm: swarm!,
+    claims: deps.claims,
+    unlockKeys: deps.unlockKeys,
+    ...(approval ? { approval: { approver: approval.approver } } : {}),
+    ...(deps.handOff ? { handOff: deps.handOff } : {}),
+    ...(deps.signer ? { signer: deps.signer } : {}),
+  };
   return { kind: 'answer', reply: await change.apply(changeCtx, parsed.args, plan), parsed, cluster, audit: 'succeeded' };
 }
 

@@ -13,6 +13,8 @@ import { code } from '../render/escape.js';
 import { swarmOf } from '../shared/job-deps.js';
 import { runCommand, type CommandRequest, type Outcome } from './run-command.js';
 import type { Invocation, WorkerDeps } from './worker-types.js';
+import type { ChangeContext } from '../actions/types.js';
+import { signAlertButton } from '../domain/alert-button.js';
 
 /** Answering "outcome unknown" and auditing it takes a moment: stop waiting this long before Lambda's end. */
 const SAFETY_MS = 2500;
@@ -43,8 +45,14 @@ export function createWorkerKit(deps: WorkerDeps) {
   const swarmFor = swarmOf(deps);
 
   /** One command through the shared path; a TLS failure drops the cached credentials once (they may have been replaced). */
-  async function run(policy: Policy, req: CommandRequest, approval?: { request: VerifiedApproval; approver: string }, progress?: (text: string) => void): Promise<Outcome> {
-    const runDeps = { swarmFor, history: deps.history, claims: deps.claims, unlockKeys: deps.unlockKeys, clock, progress: progress ?? (() => undefined), ...(deps.incidents ? { incidents: deps.incidents } : {}) };
+  async function run(
+    policy: Policy,
+    req: CommandRequest,
+    approval?: { request: VerifiedApproval; approver: string },
+    progress?: (text: string) => void,
+    hooks: Pick<ChangeContext, 'handOff' | 'signer'> = {},
+  ): Promise<Outcome> {
+    const runDeps = { swarmFor, history: deps.history, claims: deps.claims, unlockKeys: deps.unlockKeys, clock, progress: progress ?? (() => undefined), ...(deps.incidents ? { incidents: deps.incidents } : {}), ...hooks };
     try {
       return await runCommand(runDeps, policy, req, approval);
     } catch (err) {
@@ -98,6 +106,36 @@ export function createWorkerKit(deps: WorkerDeps) {
   }
 
   /**
+   * What a change may do with the message it is answered in: hand a rollout
+   * it stops following to the watch (which edits that message to the
+   * verdict), and sign buttons (Roll back) for that channel.
+   */
+  function changeHooks(o: { channel: string; requestId: string; requester: string; title: string; place: () => Promise<{ channel: string; ts: string } | undefined> }): Pick<ChangeContext, 'handOff' | 'signer'> {
+    const rollouts = deps.rollouts;
+    const botToken = deps.botToken;
+    return {
+      ...(rollouts
+        ? {
+            handOff: async (r) => {
+              const where = await o.place().catch(() => undefined);
+              if (!where) return false;
+              await rollouts.put({ ...r, requestId: o.requestId, requester: o.requester, channel: where.channel, ts: where.ts, title: o.title, startedAt: clock.now().getTime() });
+              return true;
+            },
+          }
+        : {}),
+      ...(botToken
+        ? {
+            signer: async () => {
+              const token = await botToken();
+              return (command: string) => signAlertButton({ command, cluster: /--cluster (\S+)/.exec(command)?.[1] ?? '', channel: o.channel, now: clock.now().getTime() }, token);
+            },
+          }
+        : {}),
+    };
+  }
+
+  /**
    * A long action's phases shown in Slack: the first one posts a message
    * (or, for an approved request, updates the approval message), later ones
    * edit it, at most every few seconds; the result then replaces it.
@@ -126,6 +164,12 @@ export function createWorkerKit(deps: WorkerDeps) {
         pending ??= setTimeout(() => {
           if (!done && latest) showLatest(latest);
         }, SHOW_AFTER_MS - (Date.now() - started));
+      },
+      /** the message the answer will be in, posted now if no phase was shown yet */
+      async place(): Promise<{ channel: string; ts: string } | undefined> {
+        if (!ts) void show(reply(title, 'info', [{ kind: 'text', text: `:hourglass_flowing_sand: ${latest ?? 'working'}` }]));
+        await chain;
+        return ts ? { channel, ts } : undefined;
       },
       /** the result in place of the progress; false when no progress was ever shown */
       async finish(result: Reply): Promise<boolean> {
@@ -162,5 +206,5 @@ export function createWorkerKit(deps: WorkerDeps) {
       .catch((e) => log.error('audit failed', { requestId: event.requestId, error: describeError(e) }));
   }
 
-  return { run, withinTime, failureReply, failureOutcome, progressMessage, respond, audit };
+  return { run, withinTime, failureReply, failureOutcome, progressMessage, changeHooks, respond, audit };
 }

@@ -1,5 +1,5 @@
 /** What the worker is given and how Lambda invokes it: the types worker.ts, worker-kit.ts and decisions.ts share. */
-import type { IncidentStore, JobLedger } from '../ports.js';
+import type { IncidentStore, JobLedger, RolloutStore } from '../ports.js';
 import type { SwarmJobDeps } from '../shared/job-deps.js';
 
 export interface WorkerDeps extends SwarmJobDeps {
@@ -9,6 +9,10 @@ export interface WorkerDeps extends SwarmJobDeps {
   ledger: JobLedger;
   /** the watch's incidents and mutes, for `/swarm watch` */
   incidents?: IncidentStore;
+  /** rollouts handed to the watch when the worker stops following them */
+  rollouts?: RolloutStore;
+  /** Roll back buttons are signed as the watch's alert buttons are, with a key from the bot token */
+  botToken?: () => Promise<string>;
 }
 
 /** The Lambda invocation: how long it may still run (absent: no limit), and its context for the ledger. */

@@ -19,7 +19,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   checkActionTable();
   const { log, chat, clock } = deps;
   const kit = createWorkerKit(deps);
-  const { run, withinTime, failureReply, failureOutcome, progressMessage, respond, audit } = kit;
+  const { run, withinTime, failureReply, failureOutcome, progressMessage, changeHooks, respond, audit } = kit;
 
   async function requestApproval(job: CommandJob, out: Extract<Outcome, { kind: 'approval-needed' }>, policy: Policy): Promise<void> {
     const expires = new Date(clock.now().getTime() + policy.approvalTtlMinutes * 60_000);
@@ -77,10 +77,12 @@ export function createWorker(deps: WorkerDeps): Worker {
     const event = { requestId: job.requestId, user: job.user, command: job.text.slice(0, 200), cluster: job.cluster };
     try {
       policy = await deps.policies.policy();
-      const progress = progressMessage(job.channel, `Working on /swarm ${job.command}`);
+      const title = `Working on /swarm ${job.command}`;
+      const progress = progressMessage(job.channel, title);
+      const hooks = changeHooks({ channel: job.channel, requestId: job.requestId, requester: job.user, title, place: progress.place });
       const out = await withinTime(
         invocation,
-        run(policy, { text: job.text, user: job.user, channel: job.channel, team: job.team, requestId: job.requestId }, undefined, progress.report),
+        run(policy, { text: job.text, user: job.user, channel: job.channel, team: job.team, requestId: job.requestId }, undefined, progress.report, hooks),
       );
       if (out.kind === 'approval-needed') {
         await requestApproval(job, out, policy);

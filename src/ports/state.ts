@@ -156,3 +156,34 @@ export interface IncidentStore {
   /** false when there was no such mute */
   removeMute(cluster: string, target: string): Promise<boolean>;
 }
+
+/**
+ * A rollout the worker stopped following before its verdict: the watch
+ * function carries it on and edits the same message until the verdict.
+ */
+export interface OpenRollout {
+  cluster: string;
+  serviceId: string;
+  serviceName: string;
+  op: 'scale' | 'restart' | 'image' | 'rollback';
+  /** "image `app:1.4.1` → `app:1.4.2`" */
+  what: string;
+  requestId: string;
+  requester: string;
+  /** the message that is edited */
+  channel: string;
+  ts: string;
+  /** its title, kept as it is */
+  title: string;
+  startedAt: number;
+  /** the progress line last shown, so that an unchanged rollout is not edited again */
+  lastText?: string;
+}
+
+export interface RolloutStore {
+  /** every open rollout, whatever its cluster: one query */
+  open(): Promise<OpenRollout[]>;
+  /** records (or replaces) the open rollout of a service */
+  put(r: OpenRollout): Promise<void>;
+  close(cluster: string, serviceId: string): Promise<void>;
+}

@@ -95,7 +95,7 @@ describe('service changes', () => {
     };
     expect((await answer(s, 'service scale web=5')).title).toBe('Scale done');
     const up = await answer(s, 'service update web --image registry.example/app:2.0');
-    expect(up.title).toBe('Update converged');
+    expect(up.title).toBe('Update done');
     expect(renderPlainText(up)).toMatch(/`web`: converged, 5 of 5 tasks running `registry.example\/app:2.0`/);
     expect(s.changes).toEqual(['service web scale 5', 'service web image registry.example/app:2.0']);
   });
@@ -110,7 +110,7 @@ describe('service changes', () => {
     const r = await answer(s, 'service update web --image registry.example/app:nope');
     expect(r.title).toBe('Update paused');
     expect(renderPlainText(r)).toMatch(/Failing: `web.1` on `w2`: rejected: `No such image: registry.example\/app:nope`/);
-    expect(renderPlainText(r)).toMatch(/type `\/swarm service rollback web`/);
+    expect(renderPlainText(r)).toMatch(/To go back to the previous spec: `\/swarm service rollback web`/);
   });
   it('rollback without a previous spec is refused with what to type instead', async () => {
     await expect(answer(swarmWith(), 'service rollback web')).rejects.toThrow(/has no previous spec to roll back to/);
@@ -130,5 +130,35 @@ describe('service changes', () => {
     expect(s.changes).toEqual([]);
     const bad = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: ['*'] }, clusters: { prod: { approve: ['service updat'] } } }));
     await expect(run(s, 'service update web --image registry.example/app:2.0', { policy: bad })).rejects.toThrow(/"service updat", which is not a changing command/);
+  });
+});
+
+describe('a rollout that outlives the follow time', () => {
+  it('is handed to the watch with its service, and the answer says the watch goes on; a paused one carries a signed Roll back button', async () => {
+    const { planAndApply } = await import('../support/run.js');
+    const { serviceUpdate } = await import('../../src/actions/service-changes.js');
+    const { parsePolicy } = await import('../../src/config/policy.js');
+    const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: ['*'] }, rolloutFollowSeconds: 1 }));
+    const s = swarmWith();
+    const web = s.serviceList[0]!;
+    // Docker is still updating: one new task of three
+    s.services.update = async () => {
+      Object.assign(web, { image: 'registry.example/app:2.0', update: { state: 'updating', message: 'update in progress' } });
+      s.serviceTasks = s.serviceTasks.filter((t) => t.serviceId !== web.id).concat([task(web, 1, 'w1')]);
+      return { warnings: [] };
+    };
+    const handed: unknown[] = [];
+    const r = await planAndApply(serviceUpdate, s, { service: 'web', image: 'registry.example/app:2.0' } as never, { policy, hooks: { handOff: async (x) => (handed.push(x), true) } });
+    expect(handed).toEqual([{ cluster: 'prod', serviceId: web.id, serviceName: 'web', op: 'image', what: 'image `registry.example/app:1.0` → `registry.example/app:2.0`' }]);
+    expect(r.title).toBe('Update still rolling out');
+    expect(renderPlainText(r)).toMatch(/1 of 3 tasks on registry.example\/app:2.0\. The watch goes on following it and edits this message with the verdict/);
+
+    s.services.update = async () => {
+      Object.assign(web, { image: 'registry.example/app:3.0', update: { state: 'paused', message: 'update paused due to failure or early termination of task taskweb1' } });
+      return { warnings: [] };
+    };
+    const paused = await planAndApply(serviceUpdate, s, { service: 'web', image: 'registry.example/app:3.0' } as never, { policy, hooks: { signer: async () => (command: string) => `signed:${command}` } });
+    const buttons = paused.parts.find((p) => p.kind === 'buttons');
+    expect(buttons).toMatchObject({ buttons: [{ label: 'Roll back', value: 'signed:service rollback web --cluster prod', style: 'danger' }] });
   });
 });

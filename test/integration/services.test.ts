@@ -95,7 +95,7 @@ describe.skipIf(labUnavailable())('services on the real swarm', () => {
 
   it('update --image to v2 converges; to an image no node has, Docker pauses and the verdict names the error and a node; rollback restores', async () => {
     const up = await h.slash(`service update svc-web --image ${V2}`);
-    expect(up.resultText).toMatch(/Update converged/);
+    expect(up.resultText).toMatch(/Update done/);
     expect(docker('lab-n1', 'service', 'inspect', 'svc-web', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}')).toBe(V2);
 
     const bad = await h.slash('service update svc-web --image swarm-ops/probe:nowhere');

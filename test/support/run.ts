@@ -45,11 +45,11 @@ export async function answer(swarm: FakeSwarm, text: string, o: RunOptions = {})
 }
 
 /** Plans and applies one change directly (for actions built with test timings). */
-export async function planAndApply<A, D>(action: ChangeAction<A, D>, swarm: FakeSwarm, args: A, o: { policy?: Policy; dryRun?: boolean; claims?: MemoryState; user?: string; requestId?: string; progress?: (t: string) => void } = {}): Promise<Reply> {
+export async function planAndApply<A, D>(action: ChangeAction<A, D>, swarm: FakeSwarm, args: A, o: { policy?: Policy; dryRun?: boolean; claims?: MemoryState; user?: string; requestId?: string; progress?: (t: string) => void; hooks?: Pick<ChangeContext, 'handOff' | 'signer'> } = {}): Promise<Reply> {
   const base = { policy: o.policy ?? openPolicy(), cluster: 'prod', user: o.user ?? 'U1', requestId: o.requestId ?? 'req1', clock: { now: () => new Date() }, history: new MemoryState(), progress: o.progress ?? (() => undefined) };
   const readCtx: ReadContext = { ...base, swarm: readOnly(swarm) };
   const plan = await action.plan(readCtx, args);
   if (o.dryRun) return { visibility: 'in_channel', tone: 'info', title: `Dry run: would ${plan.summary}`, parts: plan.details };
-  const ctx: ChangeContext = { ...base, swarm, claims: o.claims ?? new MemoryState(), unlockKeys: new MemoryUnlockKeys() };
+  const ctx: ChangeContext = { ...base, swarm, claims: o.claims ?? new MemoryState(), unlockKeys: new MemoryUnlockKeys(), ...o.hooks };
   return action.apply(ctx, args, plan);
 }

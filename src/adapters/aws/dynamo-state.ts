@@ -53,6 +53,7 @@ const dayOf = (ms: number) => new Date(ms).toISOString().slice(0, 10);
  * | watch incident | `WATCH#<cluster>` | `INCIDENT#<kind>#<subject>` | – | incident (the WatchIncident), expiresAt |
  * | watch mute | `WATCH#<cluster>` | `MUTE#<target>` | – | mute (the WatchMute), expiresAt (the mute's end + 1 day) |
  * | watch state of a cluster | `WATCH#<cluster>` | `STATE` | – | state (leader, when it changed, certificates checked, rotation seen), expiresAt |
+ * | open rollout (the watch carries it on) | `ROLLOUT` | `<cluster>#<serviceId>` | – | rollout (the OpenRollout), expiresAt (started + 7 days) |
  *
  * `expiresAt` (epoch seconds) is the table's TTL attribute; DynamoDB deletes
  * lazily, so every read treats an item past it as absent. No operation scans:
