@@ -61,7 +61,7 @@ export async function startLocalBot(o: LocalBotOptions) {
   const chat = new TerminalChat(clock, o.onChat);
   const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
   const doc = createStateClient(dynamo.clientConfig);
-  const { deps, incidents } = wireSwarmJobs({
+  const { deps, incidents, rollouts } = wireSwarmJobs({
     policies: params,
     credentials: params,
     chat,
@@ -74,7 +74,7 @@ export async function startLocalBot(o: LocalBotOptions) {
   });
   const idempotencyClient = new DynamoDBClient(dynamo.clientConfig);
   const signingSecret = async () => (await params.slackSecrets()).signingSecret;
-  const worker = wireWorker(deps, { incidents, dynamo: idempotencyClient, table: dynamo.tableName, signingSecret });
+  const worker = wireWorker(deps, { incidents, rollouts, dynamo: idempotencyClient, table: dynamo.tableName, signingSecret, botToken: () => params.botToken() });
 
   // Lambda's async invoke: the ingress answers at once, the worker runs on; `settled` waits for what was handed on
   let running: Array<Promise<void>> = [];
@@ -102,6 +102,7 @@ export async function startLocalBot(o: LocalBotOptions) {
     clock,
     claims: deps.claims,
     incidents,
+    rollouts,
     botToken: () => params.botToken(),
     // one person reading, not a channel full: no pause between posts
     timing: { postIntervalMs: 0 },

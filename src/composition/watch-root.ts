@@ -12,9 +12,9 @@ import { renderPlainText } from '../render/plain-text.js';
 import { composeWorkerParts } from './worker-root.js';
 
 export function composeWatch(env: NodeJS.ProcessEnv = process.env, o: { clock?: Clock; timing?: WatchTiming } = {}) {
-  const { params, deps, incidents } = composeWorkerParts(env, 'watch', o.clock);
+  const { params, deps, incidents, rollouts } = composeWorkerParts(env, 'watch', o.clock);
   // alert buttons are signed with a key from the bot token: this function's role can't read the signing secret
-  return createWatch({ ...deps, incidents, botToken: () => params.botToken(), ...(o.timing ? { timing: o.timing } : {}) });
+  return createWatch({ ...deps, incidents, rollouts, botToken: () => params.botToken(), ...(o.timing ? { timing: o.timing } : {}) });
 }
 
 /**

@@ -6,6 +6,7 @@ import { powertoolsLog } from '../adapters/aws/powertools-log.js';
 import { DockerSwarm } from '../adapters/docker/docker-swarm.js';
 import { DynamoState, type MalformedItem } from '../adapters/aws/dynamo-state.js';
 import { DynamoWatchStore } from '../adapters/aws/dynamo-watch.js';
+import { DynamoRolloutStore } from '../adapters/aws/dynamo-rollouts.js';
 import { IDEMPOTENCY_ATTRIBUTES } from '../adapters/aws/state-table.js';
 import { PowertoolsLedger } from '../adapters/aws/powertools-ledger.js';
 import { SlackChat } from '../adapters/slack/slack-chat.js';
@@ -53,6 +54,8 @@ export interface WorkerParts {
   state: DynamoState;
   /** the watch's incidents, mutes and state, in the same table */
   incidents: DynamoWatchStore;
+  /** rollouts the worker handed to the watch */
+  rollouts: DynamoRolloutStore;
 }
 
 /** What builds the pieces every swarm job shares, in Lambda and in the terminal alike. */
@@ -69,13 +72,15 @@ export interface JobWiring {
 }
 
 /** The state table's stores and the deps of every swarm job, wired one way for the Lambda functions and the terminal. */
-export function wireSwarmJobs(w: JobWiring): { deps: SwarmJobDeps; state: DynamoState; incidents: DynamoWatchStore } {
+export function wireSwarmJobs(w: JobWiring): { deps: SwarmJobDeps; state: DynamoState; incidents: DynamoWatchStore; rollouts: DynamoRolloutStore } {
   const tableOptions = { clock: w.clock, onMalformed: (item: MalformedItem) => w.log.error('a malformed item in the state table was skipped', { item }) };
   const state = new DynamoState(w.doc, w.table, tableOptions);
   const incidents = new DynamoWatchStore(w.doc, w.table, tableOptions);
+  const rollouts = new DynamoRolloutStore(w.doc, w.table, tableOptions);
   return {
     state,
     incidents,
+    rollouts,
     deps: {
       policies: w.policies,
       credentials: w.credentials,
@@ -93,9 +98,12 @@ export function wireSwarmJobs(w: JobWiring): { deps: SwarmJobDeps; state: Dynamo
 }
 
 /** The worker over those deps: jobs act once through Powertools Idempotency on the same table. */
-export function wireWorker(deps: SwarmJobDeps, o: { incidents: DynamoWatchStore; dynamo: DynamoDBClient; table: string; signingSecret: () => Promise<string> }): Worker {
+export function wireWorker(
+  deps: SwarmJobDeps,
+  o: { incidents: DynamoWatchStore; rollouts: DynamoRolloutStore; dynamo: DynamoDBClient; table: string; signingSecret: () => Promise<string>; botToken: () => Promise<string> },
+): Worker {
   const ledger = new PowertoolsLedger(new DynamoDBPersistenceLayer({ tableName: o.table, awsSdkV3Client: o.dynamo, ...IDEMPOTENCY_ATTRIBUTES }));
-  return createWorker({ ...deps, ledger, incidents: o.incidents, signingSecret: o.signingSecret });
+  return createWorker({ ...deps, ledger, incidents: o.incidents, rollouts: o.rollouts, signingSecret: o.signingSecret, botToken: o.botToken });
 }
 
 export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 'worker', clock: Clock = { now: () => new Date() }): WorkerParts {
@@ -118,9 +126,9 @@ export function composeWorkerParts(env: NodeJS.ProcessEnv = process.env, name = 
 
 /** The `worker` function's wiring. */
 export function composeWorker(env: NodeJS.ProcessEnv = process.env): Worker {
-  const { params, deps, dynamo, table, incidents } = composeWorkerParts(env);
+  const { params, deps, dynamo, table, incidents, rollouts } = composeWorkerParts(env);
   // the worker alone of these verifies job signatures and signs approval buttons: the only one whose role reads the signing secret
-  return wireWorker(deps, { incidents, dynamo, table, signingSecret: async () => (await params.slackSecrets()).signingSecret });
+  return wireWorker(deps, { incidents, rollouts, dynamo, table, signingSecret: async () => (await params.slackSecrets()).signingSecret, botToken: () => params.botToken() });
 }
 
 /** The `rotate` function's wiring. */

@@ -15,7 +15,8 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
-import { INCIDENT_KINDS, type IncidentStore, type WatchIncident, type WatchMute } from '../ports.js';
+import { INCIDENT_KINDS, type IncidentStore, type RolloutStore, type WatchIncident, type WatchMute } from '../ports.js';
+import { followOpenRollouts } from './rollouts.js';
 import type { SwarmJobDeps } from '../shared/job-deps.js';
 import { signAlertButton } from '../domain/alert-button.js';
 import { detect, type Detection } from './detect.js';
@@ -40,6 +41,8 @@ export interface WatchDeps extends Pick<SwarmJobDeps, 'policies' | 'credentials'
   incidents: IncidentStore;
   /** alert buttons are signed with a key derived from the bot token: this function's role may not read the signing secret */
   botToken: () => Promise<string>;
+  /** rollouts the worker handed on: followed to their verdict, whatever their cluster */
+  rollouts?: RolloutStore;
   timing?: WatchTiming;
 }
 
@@ -79,7 +82,16 @@ export function createWatch(deps: WatchDeps) {
     const botToken = () => (token ??= deps.botToken());
     const watched = Object.entries(policy.clusters).flatMap(([cluster, c]) => (c.watch ? [{ cluster, ...c.watch }] : []));
     log.info('watch pass', { tick: event.success ? event.data.id : undefined, clusters: watched.map((w) => w.cluster), budgetMs: budget });
-    return Promise.all(watched.map(pass));
+    const results = await Promise.all(watched.map(pass));
+    const rollouts = deps.rollouts;
+    if (rollouts) {
+      const said = await followOpenRollouts({ ...deps, rollouts, botToken }, deadline).catch((err: unknown) => {
+        log.error('following rollouts failed', { error: describeError(err) });
+        return [] as string[];
+      });
+      if (said.length) log.info('rollouts followed', { said });
+    }
+    return results;
 
     async function pass(w: { cluster: string; channel: string; graceMinutes: number }): Promise<WatchResult> {
       const started = Date.now();
