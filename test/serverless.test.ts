@@ -275,7 +275,7 @@ describe('npx serverless package (offline)', () => {
     expect(Number(config.functions.worker.reservedConcurrency)).toBe(3);
     const route = config.resources.extensions.HttpApiStage.Properties.DefaultRouteSettings;
     expect([Number(route.ThrottlingBurstLimit), Number(route.ThrottlingRateLimit)]).toEqual([9, 4]);
-  });
+   }, 60_000);
 
   it('keeps the bot\'s state in one table (on demand, PITR, TTL on expiresAt, deletion protection off on dev only) that only worker, rotate and sweep reach', () => {
     const tables = resources('AWS::DynamoDB::Table');
@@ -321,7 +321,7 @@ describe('npx serverless package (offline)', () => {
     expect(flat(template.Resources)).not.toMatch(/dynamodb:(Scan|\*|CreateTable|DeleteTable|UpdateTable)/);
     // the ingress: nothing of DynamoDB at all
     expect(flat(template.Resources[roleOf('SlackLambdaFunction')])).not.toContain('dynamodb');
-  });
+   }, 60_000);
 
   it('bundles each function on its own: handler exported, no native modules, slack without Docker or renderers', () => {
     for (const fn of ['slack', 'worker', 'rotate', 'sweep', 'failed']) {
