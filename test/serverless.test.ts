@@ -3,7 +3,7 @@
  * reads what it produced: the CloudFormation template and the three zips.
  */
 import { execFile, execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createRequire } from 'node:module';
@@ -11,7 +11,11 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { tableDefinition } from '../src/adapters/aws/state-table.js';
 import { slashCommandEvent } from './support/slack-requests.js';
-import { startLambdaStandIn, startSsmStandIn } from './support/stand-ins.js';
+import { startLambdaStandIn, startSlackStandIn, startSsmStandIn } from './support/stand-ins.js';
+import { makeTls } from './support/tls-fixture.js';
+import { startLocalDynamo } from '../src/adapters/local/local-dynamo.js';
+import { JOB_MAX_AGE_MS, signJob } from '../src/domain/job-signature.js';
+import net from 'node:net';
 
 let dir = '';
 
@@ -93,9 +97,9 @@ const kmsAllows = (role: string, action: string, arn: string) =>
 const SSM_READS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'];
 
 describe('npx serverless package (offline)', () => {
-  it('builds the contract\'s five functions on nodejs22.x with their handlers', () => {
+  it('builds the contract\'s five functions (and `failed`, the worker\'s on-failure destination) on nodejs22.x with their handlers', () => {
     const fns = Object.fromEntries(resources('AWS::Lambda::Function').map(([k, r]) => [k, r.Properties]));
-    expect(Object.keys(fns).sort()).toEqual(['RotateLambdaFunction', 'SlackLambdaFunction', 'SweepLambdaFunction', 'WatchLambdaFunction', 'WorkerLambdaFunction']);
+    expect(Object.keys(fns).sort()).toEqual(['FailedLambdaFunction', 'RotateLambdaFunction', 'SlackLambdaFunction', 'SweepLambdaFunction', 'WatchLambdaFunction', 'WorkerLambdaFunction']);
     for (const [name, p] of Object.entries(fns)) {
       expect(p.Runtime).toBe('nodejs22.x');
       expect(p.Handler).toBe(`src/handlers/${name.replace('LambdaFunction', '').toLowerCase()}.handler`);
@@ -121,6 +125,8 @@ describe('npx serverless package (offline)', () => {
     expect(roleOf('SweepLambdaFunction')).toBe('ScheduledRole');
     expect(roleOf('WatchLambdaFunction')).toBe('ScheduledRole');
     expect(roleOf('SlackLambdaFunction')).toBe('SlackIngressRole');
+    // the failure notice verifies the job (signing secret), posts (bot token) to the audit channel (policy): the ingress's parameters
+    expect(roleOf('FailedLambdaFunction')).toBe('SlackIngressRole');
     expect(resources('AWS::IAM::Role').map(([k]) => k).sort()).toEqual(['IamRoleLambdaExecution', 'ScheduledRole', 'SlackIngressRole']);
     // what the matcher below reads is all a role has: inline Allow statements with Action and Resource, and AWS's
     // logging (and, for VPC functions, network interface) policies, which grant nothing of SSM, KMS or DynamoDB
@@ -140,9 +146,12 @@ describe('npx serverless package (offline)', () => {
     const actionsOf = (role: string) => statementsOf(role).flatMap(actions).sort();
     const dynamo = ['dynamodb:ConditionCheckItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:UpdateItem'];
 
-    // the worker: the service's parameters and KMS through SSM, the unlock keys, the state table; no invoking anything
+    // the worker: the service's parameters and KMS through SSM, the unlock keys, the state table; invoking its
+    // on-failure destination `failed` (Lambda hands it a failed run with the worker's role), and nothing else
     const worker = roleOf('WorkerLambdaFunction');
-    expect(actionsOf(worker)).toEqual([...dynamo, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', ...SSM_READS, 'ssm:PutParameter']);
+    expect(actionsOf(worker)).toEqual([...dynamo, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'lambda:InvokeFunction', ...SSM_READS, 'ssm:PutParameter']);
+    const destination = statementsOf(worker).filter((s) => flat(s.Action).includes('lambda:'));
+    expect(destination.map((s) => [s.Resource].flat().map(resolve))).toEqual([['arn:aws:lambda:eu-west-1:123456789012:function:swarm-ops-prod-failed']]);
     const ssm = statementsOf(worker).find((s) => actions(s).includes('ssm:GetParameter'))!;
     expect([ssm.Resource].flat().map(resolve)).toEqual([paramArn(''), paramArn('*')]);
 
@@ -313,10 +322,10 @@ describe('npx serverless package (offline)', () => {
     expect(flat(template.Resources)).not.toMatch(/dynamodb:(Scan|\*|CreateTable|DeleteTable|UpdateTable)/);
     // the ingress: nothing of DynamoDB at all
     expect(flat(template.Resources[roleOf('SlackLambdaFunction')])).not.toContain('dynamodb');
-  });
+   }, 60_000);
 
   it('bundles each function on its own: handler exported, no native modules, slack without Docker or renderers', () => {
-    for (const fn of ['slack', 'worker', 'rotate', 'sweep']) {
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep', 'failed']) {
       const entries = zipEntries(fn);
       expect(entries).toContain(`src/handlers/${fn}.js`);
       expect(entries.filter((e) => e.endsWith('.node'))).toEqual([]);
@@ -324,7 +333,7 @@ describe('npx serverless package (offline)', () => {
       expect(zipFile(fn, `src/handlers/${fn}.js`)).toMatch(/handler/);
     }
     // each bundle loads on its own (nothing left outside it) and exports a two-argument handler
-    for (const fn of ['slack', 'worker', 'rotate', 'sweep']) {
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep', 'failed']) {
       const out = path.join(dir, `unzipped-${fn}`);
       execFileSync('unzip', ['-qo', path.join(dir, `${fn}.zip`), '-d', out]);
       const loaded = execFileSync(
@@ -343,10 +352,13 @@ describe('npx serverless package (offline)', () => {
     expect(slackMap).not.toContain('src/render/block-kit.ts');
     // the ingress may not touch the state table, so it carries no DynamoDB client; the local stand-in stays out of every bundle
     expect(slackMap).not.toContain('node_modules/@aws-sdk/client-dynamodb/');
-    for (const fn of ['slack', 'worker', 'rotate', 'sweep']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(dynalite|memory-level|classic-level)\//);
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep', 'failed']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(dynalite|memory-level|classic-level)\//);
+    // the failure notice talks to SSM and Slack only: no Docker, no table
+    const failedMap = zipFile('failed', 'src/handlers/failed.js.map');
+    expect(failedMap).not.toMatch(/node_modules\/(dockerode|docker-modem|@aws-sdk\/client-dynamodb)\//);
     expect(zipFile('worker', 'src/handlers/worker.js.map')).toContain('node_modules/dockerode/');
     // credentials come from the environment: the SDK's full chain and its nested clients are in no bundle (build/esbuild-plugins.cjs)
-    for (const fn of ['slack', 'worker', 'rotate', 'sweep', 'watch'])
+    for (const fn of ['slack', 'worker', 'rotate', 'sweep', 'watch', 'failed'])
       expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/@aws-sdk\/(credential-provider-(node|ini|sso|process|web-identity|http|login)|nested-clients|token-providers)\//);
     // what no function calls stays out: dockerode's BuildKit gRPC (build/esbuild-plugins.cjs)
     for (const fn of ['slack', 'worker']) expect(zipFile(fn, `src/handlers/${fn}.js.map`)).not.toMatch(/node_modules\/(@grpc\/grpc-js|protobufjs)\//);
@@ -430,5 +442,247 @@ describe('npx serverless package (offline)', () => {
     } finally {
       await Promise.all([ssm.close(), lambda.close()]);
     }
+  });
+});
+
+/** osls run offline, no account: its output, or its failure's */
+const sls = (args: string[]) =>
+  execFileSync('npx', ['serverless', ...args], {
+    cwd: path.resolve(import.meta.dirname, '..'),
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+    timeout: 240_000,
+    env: { ...process.env, AWS_ACCESS_KEY_ID: '', AWS_SECRET_ACCESS_KEY: '', AWS_PROFILE: 'none-such' },
+  });
+const slsFailure = (args: string[]): string => {
+  try {
+    sls(args);
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return `${e.stdout ?? ''}${e.stderr ?? ''}`;
+  }
+  throw new Error(`serverless ${args.join(' ')} succeeded`);
+};
+
+describe('no request ends in silence (serverless.yml)', () => {
+  it('hands a failed worker run (thrown, timed out, or too old to run) to `failed`, and never retries it', () => {
+    const conf = template.Resources['WorkerLambdaEvConf']!.Properties;
+    expect(conf['DestinationConfig']).toEqual({ OnFailure: { Destination: { 'Fn::GetAtt': ['FailedLambdaFunction', 'Arn'] } } });
+    expect(conf['MaximumRetryAttempts']).toBe(0);
+    // a job queued (throttled) longer than its signature is good for would be refused silently by the worker: it goes to `failed` first
+    expect(conf['MaximumEventAgeInSeconds'] * 1000).toBeLessThan(JOB_MAX_AGE_MS);
+    // the failure notice is outside the VPC (SSM and Slack only) and takes the ingress's role, not the worker's
+    expect(functions()['FailedLambdaFunction']!.VpcConfig).toBeUndefined();
+    expect(roleOf('FailedLambdaFunction')).not.toBe(roleOf('WorkerLambdaFunction'));
+  });
+
+  it('alarms on worker errors, throttles, dropped and undelivered async events, and `failed`\'s own errors; without a topic they notify nobody', () => {
+    const alarms: Record<string, Record<string, any>> = Object.fromEntries(resources('AWS::CloudWatch::Alarm').map(([, r]) => [r.Properties['AlarmName'], r.Properties]));
+    const watched = Object.values(alarms).map((a) => [a['Namespace'], a['MetricName'], a['Dimensions'][0].Value.Ref, a['Threshold']]);
+    expect(watched.sort()).toEqual(
+      [
+        ['AWS/Lambda', 'AsyncEventsDropped', 'WorkerLambdaFunction', 1],
+        ['AWS/Lambda', 'DestinationDeliveryFailures', 'WorkerLambdaFunction', 1],
+        ['AWS/Lambda', 'Errors', 'FailedLambdaFunction', 1],
+        ['AWS/Lambda', 'Errors', 'WorkerLambdaFunction', 1],
+        ['AWS/Lambda', 'Throttles', 'WorkerLambdaFunction', 1],
+      ].sort(),
+    );
+    for (const a of Object.values(alarms)) {
+      expect(a).toMatchObject({ Statistic: 'Sum', Period: 300, EvaluationPeriods: 1, ComparisonOperator: 'GreaterThanOrEqualToThreshold', TreatMissingData: 'notBreaching' });
+      expect(a['AlarmName']).toMatch(/^swarm-ops-prod-/);
+      // notify the topic only when one is given
+      expect(a['AlarmActions']).toEqual({ 'Fn::If': ['AlarmsNotify', [''], { Ref: 'AWS::NoValue' }] });
+      expect(a['OKActions']).toEqual(a['AlarmActions']);
+    }
+    // by default no topic: the condition is false
+    expect((template as any).Conditions.AlarmsNotify).toEqual({ 'Fn::Not': [{ 'Fn::Equals': ['', ''] }] });
+
+    // a stage's topic, period and thresholds (resolved offline, without another build)
+    const topic = 'arn:aws:sns:eu-west-1:123456789012:swarm-ops-alarms';
+    const config = JSON.parse(
+      sls(['print', '--stage', 'prod', '--region', 'eu-west-1', '--format', 'json', '--param', `alarmTopicArn=${topic}`, '--param', 'alarmPeriodSeconds=60', '--param', 'alarmWorkerErrors=3', '--param', 'alarmWorkerThrottles=5']),
+    );
+    expect(config.resources.Conditions.AlarmsNotify).toEqual({ 'Fn::Not': [{ 'Fn::Equals': [topic, ''] }] });
+    const errors = config.resources.Resources.WorkerErrorsAlarm.Properties;
+    expect(errors.AlarmActions).toEqual({ 'Fn::If': ['AlarmsNotify', [topic], { Ref: 'AWS::NoValue' }] });
+    expect([Number(errors.Period), Number(errors.Threshold)]).toEqual([60, 3]);
+    const throttles = config.resources.Resources.WorkerThrottlesAlarm.Properties;
+    expect([throttles.MetricName, Number(throttles.Period), Number(throttles.Threshold)]).toEqual(['Throttles', 60, 5]);
+    expect(config.resources.Resources.FailedErrorsAlarm.Properties.AlarmActions).toEqual(errors.AlarmActions);
+   }, 60_000);
+});
+
+describe('managers on private subnets (the VPC stage parameters)', () => {
+  const vpcFunctions = ['WorkerLambdaFunction', 'RotateLambdaFunction', 'SweepLambdaFunction', 'WatchLambdaFunction'];
+
+  it('by default puts no function in a VPC', () => {
+    for (const fn of vpcFunctions) expect(functions()[fn]!.VpcConfig).toEqual({ SecurityGroupIds: [], SubnetIds: [] });
+  });
+
+  it('refuses to package subnets without a security group, or a security group without subnets, saying which is missing', () => {
+    const out = path.join(dir, 'half-vpc');
+    const noGroup = slsFailure(['package', '--stage', 'prod', '--region', 'eu-west-1', '--package', out, '--param', 'vpcSubnetIds=subnet-aaa,subnet-bbb']);
+    expect(noGroup).toMatch(/Half a VPC configuration: "worker", "rotate", "sweep", "watch" would have subnets \(subnet-aaa, subnet-bbb\) but no security group\./);
+    expect(noGroup).toMatch(/Set both stage parameters or neither: vpcSubnetIds .* and vpcSecurityGroupIds/);
+    const noSubnet = slsFailure(['package', '--stage', 'prod', '--region', 'eu-west-1', '--package', out, '--param', 'vpcSecurityGroupIds=sg-ccc']);
+    expect(noSubnet).toMatch(/"worker", "rotate", "sweep", "watch" would have security groups \(sg-ccc\) but no subnet\./);
+    // refused before anything was built
+    expect(existsSync(out)).toBe(false);
+   }, 60_000);
+
+  it('with both, puts worker, rotate, sweep and watch in the VPC (lists from comma-separated params), slack and failed outside', () => {
+    const out = path.join(dir, 'vpc');
+    sls(['package', '--stage', 'prod', '--region', 'eu-west-1', '--package', out, '--param', 'vpcSubnetIds=subnet-aaa, subnet-bbb', '--param', 'vpcSecurityGroupIds=sg-ccc']);
+    const t = JSON.parse(readFileSync(path.join(out, 'cloudformation-template-update-stack.json'), 'utf8')) as typeof template;
+    const fns = Object.fromEntries(Object.entries(t.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::Function'));
+    for (const fn of vpcFunctions) expect(fns[fn]!.Properties['VpcConfig'], fn).toEqual({ SecurityGroupIds: ['sg-ccc'], SubnetIds: ['subnet-aaa', 'subnet-bbb'] });
+    for (const fn of ['SlackLambdaFunction', 'FailedLambdaFunction']) expect(fns[fn]!.Properties['VpcConfig'], fn).toBeUndefined();
+    // both roles of VPC functions may manage their network interfaces
+    for (const role of ['IamRoleLambdaExecution', 'ScheduledRole']) {
+      expect((t.Resources[role]!.Properties['ManagedPolicyArns'] as unknown[]).map(resolve)).toContain('arn:aws:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole');
+    }
+   }, 120_000);
+});
+
+/**
+ * A worker killed mid-command, through the packaged handlers: the worker bundle against a manager that
+ * accepts and never answers, then Lambda's on-failure delivery (simulated: the record the runtime sends
+ * a function destination, described in src/app/failure-notice.ts) to the packaged `failed` bundle.
+ * No Docker: SSM, DynamoDB (dynalite) and Slack are local stand-ins.
+ */
+describe('a worker killed mid-command: the person hears, naming the request id (packaged handlers)', () => {
+  const SECRET = 'pkg-failure-secret';
+  const PREFIX = '/swarm-ops/pkgfail';
+  type Handler = (event: unknown, context: unknown) => Promise<unknown>;
+  let ssm: Awaited<ReturnType<typeof startSsmStandIn>>;
+  let slack: Awaited<ReturnType<typeof startSlackStandIn>>;
+  let dynamo: Awaited<ReturnType<typeof startLocalDynamo>>;
+  let silent: net.Server;
+  const sockets = new Set<net.Socket>();
+  let worker: Handler;
+  let failed: Handler;
+
+  const load = (fn: string, copy = ''): Handler => {
+    const out = path.join(dir, `failure-${fn}${copy}`);
+    execFileSync('unzip', ['-qo', path.join(dir, `${fn}.zip`), '-d', out]);
+    return (createRequire(import.meta.url)(path.join(out, 'src/handlers', `${fn}.js`)) as { handler: Handler }).handler;
+  };
+  const job = (requestId: string, text: string) =>
+    signJob({ kind: 'command', requestId, text, command: text.split(' ')[0]!, cluster: 'prod', user: 'U0OPS', channel: 'C0OPS', responseUrl: slack.responseUrl(requestId), issuedAt: new Date().toISOString() }, SECRET);
+  /** what Lambda hands the worker: its limit, as getRemainingTimeInMillis counts it down */
+  const context = (budgetMs: number) => {
+    const end = Date.now() + budgetMs;
+    return { functionName: 'swarm-ops-pkgfail-worker', awsRequestId: `aws-${Date.now()}`, getRemainingTimeInMillis: () => end - Date.now() };
+  };
+  /** the record Lambda sends the on-failure destination once the worker's run ended that way */
+  const onFailure = (payload: unknown, responsePayload: unknown) => ({
+    version: '1.0',
+    timestamp: new Date().toISOString(),
+    requestContext: { requestId: `aws-${Date.now()}`, functionArn: 'arn:aws:lambda:eu-west-1:123456789012:function:swarm-ops-pkgfail-worker:$LATEST', condition: 'RetriesExhausted', approximateInvokeCount: 1 },
+    requestPayload: payload,
+    responseContext: { statusCode: 200, executedVersion: '$LATEST', functionError: 'Unhandled' },
+    responsePayload,
+  });
+  const answerTo = (id: string) => JSON.stringify(slack.responses.filter((r) => r.id === id).map((r) => r.body));
+
+  beforeAll(async () => {
+    // a manager that accepts the connection and never says a word (not even the TLS handshake)
+    silent = net.createServer((s) => void sockets.add(s));
+    await new Promise<void>((r) => silent.listen(0, '127.0.0.1', r));
+    const port = (silent.address() as net.AddressInfo).port;
+    const tls = makeTls();
+    const policy = { defaultCluster: 'prod', auditChannel: 'C0AUDIT', roles: { viewer: ['*'], operator: ['U0OPS'], approver: [] } };
+    ssm = await startSsmStandIn([
+      { name: `${PREFIX}/slack/signing-secret`, type: 'SecureString', value: SECRET },
+      { name: `${PREFIX}/slack/bot-token`, type: 'SecureString', value: 'xoxb-pkgfail' },
+      { name: `${PREFIX}/slack/bot-user-id`, type: 'String', value: 'U0BOT' },
+      { name: `${PREFIX}/policy`, type: 'String', value: JSON.stringify(policy) },
+      { name: `${PREFIX}/clusters/prod/endpoints`, type: 'StringList', value: `tcp://127.0.0.1:${port}` },
+      { name: `${PREFIX}/clusters/prod/ca`, type: 'SecureString', value: tls.ca },
+      { name: `${PREFIX}/clusters/prod/cert`, type: 'SecureString', value: tls.client.cert },
+      { name: `${PREFIX}/clusters/prod/key`, type: 'SecureString', value: tls.client.key },
+    ]);
+    slack = await startSlackStandIn();
+    dynamo = await startLocalDynamo({ tableName: 'swarm-ops-pkgfail-state' });
+    Object.assign(process.env, {
+      SSM_PREFIX: PREFIX,
+      STATE_TABLE: 'swarm-ops-pkgfail-state',
+      WORKER_FUNCTION_NAME: 'swarm-ops-pkgfail-worker',
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_RESPONSE_URL_PREFIXES: slack.responseUrl(''),
+      AWS_REGION: 'eu-west-1',
+      AWS_ACCESS_KEY_ID: 'pkg',
+      AWS_SECRET_ACCESS_KEY: 'pkg',
+      AWS_ENDPOINT_URL_SSM: ssm.url,
+      AWS_ENDPOINT_URL_DYNAMODB: dynamo.endpoint,
+    });
+    worker = load('worker');
+    failed = load('failed');
+  }, 60_000);
+
+  afterAll(async () => {
+    for (const s of sockets) s.destroy();
+    await Promise.all([ssm?.close(), slack?.close(), dynamo?.close(), new Promise((r) => silent?.close(r))]);
+  });
+
+  it('timed out: with little time left, the worker stops waiting and answers itself, naming the request id', async () => {
+    const started = Date.now();
+    // 4 s left: the worker keeps 2.5 s for its answer, so it gives up on the silent manager after 1.5 s
+    await worker(job('pkg-guard', 'status'), context(4000));
+    expect(Date.now() - started).toBeLessThan(4000);
+    const answer = answerTo('pkg-guard');
+    expect(answer).toMatch(/Outcome unknown/);
+    expect(answer).toContain('pkg-guard');
+  }, 20_000);
+
+  it('timed out: killed at its limit mid-command, the worker says nothing; the on-failure delivery to `failed` tells the person', async () => {
+    const started = Date.now();
+    const run = worker(job('pkg-killed', 'drain w1'), context(15 * 60_000));
+    // Lambda's limit (here 1.5 s): the runtime stops the run; the handler has not answered
+    const killed = await Promise.race([run.then(() => 'answered', () => 'threw'), new Promise((r) => setTimeout(() => r('killed'), 1500))]);
+    expect(killed).toBe('killed');
+    expect(sockets.size).toBeGreaterThan(0);
+    expect(answerTo('pkg-killed')).toBe('[]');
+    await failed(onFailure(job('pkg-killed', 'drain w1'), { errorMessage: `${new Date().toISOString()} aws-1 Task timed out after 1.50 seconds` }), {});
+    const answer = answerTo('pkg-killed');
+    expect(answer).toContain('pkg-killed');
+    expect(answer).toMatch(/time limit/);
+    // a change: whether it happened is not known, and is not claimed
+    expect(answer).toMatch(/outcome is unknown/);
+    expect(answer).not.toMatch(/nothing was changed/i);
+    // and the audit channel
+    expect(JSON.stringify(slack.posts.filter((p) => p.body['channel'] === 'C0AUDIT'))).toMatch(/failed[\s\S]*pkg-killed/);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 20_000);
+
+  it('thrown: the worker\'s handler throws (SSM refuses it), and the on-failure delivery tells the person that a read changed nothing', async () => {
+    const payload = job('pkg-threw', 'status');
+    // a cold worker (a fresh copy of the bundle: nothing cached), and SSM refusing its first read
+    const cold = load('worker', 'cold');
+    ssm.failWith({ type: 'ThrottlingException', message: 'Rate exceeded', targets: ['GetParameters'] });
+    let thrown: Error | undefined;
+    try {
+      await cold(payload, context(60_000));
+    } catch (err) {
+      thrown = err as Error;
+    } finally {
+      ssm.failWith(undefined);
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect(answerTo('pkg-threw')).toBe('[]');
+    // what the runtime records of a thrown error: its type and message
+    await failed(onFailure(payload, { errorType: thrown!.name, errorMessage: thrown!.message, trace: [] }), {});
+    const answer = answerTo('pkg-threw');
+    expect(answer).toContain('pkg-threw');
+    expect(answer).toMatch(new RegExp(`stopped with an error \\(${thrown!.name}\\)`));
+    expect(answer).toMatch(/nothing was changed/i);
+  }, 20_000);
+
+  it('a forged record (a job the ingress did not sign, aimed elsewhere) tells nobody', async () => {
+    const before = slack.responses.length + slack.posts.length;
+    const forged = { ...job('pkg-forged', 'status'), responseUrl: slack.responseUrl('elsewhere') };
+    await failed(onFailure(forged, { errorType: 'Error', errorMessage: 'x' }), {});
+    expect(slack.responses.length + slack.posts.length).toBe(before);
   });
 });

@@ -36,7 +36,34 @@ export function throttle(fn: (text: string) => void): (text: string) => void {
 
 class OutOfTime extends Error {
   override name = 'OutOfTime';
+  /** the last step the command reported before time ran out: how far it got */
+  constructor(readonly lastStep?: string) {
+    super('the function ran out of time');
+  }
 }
+
+/**
+ * The steps a command reports (its progress): the last one says how far it got, and once the
+ * function's time is up (`stop`), reporting the next one throws, so the command starts no new step.
+ */
+export function stepLog(report: (text: string) => void = () => undefined) {
+  let last: string | undefined;
+  let stopped = false;
+  return {
+    report(text: string): void {
+      if (stopped) throw new OutOfTime(last);
+      last = text;
+      report(text);
+    },
+    get last(): string | undefined {
+      return last;
+    },
+    stop(): void {
+      stopped = true;
+    },
+  };
+}
+export type StepLog = ReturnType<typeof stepLog>;
 
 export type WorkerKit = ReturnType<typeof createWorkerKit>;
 
@@ -62,13 +89,19 @@ export function createWorkerKit(deps: WorkerDeps) {
     }
   }
 
-  /** Races the work against the function's own end: an answer is always given, never a silent kill. */
-  async function withinTime<T>(invocation: Invocation | undefined, work: Promise<T>): Promise<T> {
+  /**
+   * Races the work against the function's own end: an answer is always given, never a silent kill. With the
+   * command's `steps`, time up also stops it at its next step, and the answer says the last one it reached.
+   */
+  async function withinTime<T>(invocation: Invocation | undefined, work: Promise<T>, steps?: StepLog): Promise<T> {
     const left = invocation?.remainingMs?.();
     if (left === undefined) return work;
     let timer: NodeJS.Timeout | undefined;
     const out = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new OutOfTime()), Math.max(0, left - SAFETY_MS));
+      timer = setTimeout(() => {
+        steps?.stop();
+        reject(new OutOfTime(steps?.last));
+      }, Math.max(0, left - SAFETY_MS));
     });
     try {
       return await Promise.race([work, out]);
@@ -80,8 +113,9 @@ export function createWorkerKit(deps: WorkerDeps) {
   function failureReply(err: unknown, ctx: { requestId: string; command: string; cluster?: string; user: string }): Reply {
     if (err instanceof OutOfTime) {
       log.error('command outlived the function', ctx);
+      const far = err.lastStep ? `It had got as far as: ${code(err.lastStep)}; it starts no further step.` : 'It had not reported a step yet.';
       return errorReply(
-        `\`/swarm ${ctx.command}\` did not finish in the time this function has, so its outcome is unknown. Check with \`/swarm status\` before trying again. Request \`${ctx.requestId}\`.`,
+        `\`/swarm ${ctx.command}\` did not finish in the time this function has, so its outcome is unknown. ${far} Check with \`/swarm status\` before trying again. Request \`${ctx.requestId}\`.`,
         'Outcome unknown',
       );
     }
@@ -185,7 +219,10 @@ export function createWorkerKit(deps: WorkerDeps) {
 
   /** How a failure is audited: "may or may not have happened" is no refusal but a failure to look into. */
   function failureOutcome(err: unknown): { outcome: AuditEvent['outcome']; detail: string; unknown: boolean } {
-    if (err instanceof OutOfTime) return { outcome: 'failed', detail: 'Outcome unknown: the function ran out of time. Check with /swarm status.', unknown: true };
+    if (err instanceof OutOfTime) {
+      const far = err.lastStep ? ` It had got as far as: ${err.lastStep.slice(0, 300)}.` : '';
+      return { outcome: 'failed', detail: `Outcome unknown: the function ran out of time.${far} Check with /swarm status.`, unknown: true };
+    }
     const unknown = err instanceof SwarmError && err.code === 'UNCERTAIN';
     return { outcome: isUserFacing(err) && !unknown ? 'refused' : 'failed', detail: isUserFacing(err) ? err.message : 'internal error (see logs)', unknown };
   }
@@ -206,5 +243,5 @@ export function createWorkerKit(deps: WorkerDeps) {
       .catch((e) => log.error('audit failed', { requestId: event.requestId, error: describeError(e) }));
   }
 
-  return { run, withinTime, failureReply, failureOutcome, progressMessage, changeHooks, respond, audit };
+  return { run, withinTime, stepLog, failureReply, failureOutcome, progressMessage, changeHooks, respond, audit };
 }

@@ -19,7 +19,7 @@ export function createWorker(deps: WorkerDeps): Worker {
   checkActionTable();
   const { log, chat, clock } = deps;
   const kit = createWorkerKit(deps);
-  const { run, withinTime, failureReply, failureOutcome, progressMessage, changeHooks, respond, audit } = kit;
+  const { run, withinTime, stepLog, failureReply, failureOutcome, progressMessage, changeHooks, respond, audit } = kit;
 
   async function requestApproval(job: CommandJob, out: Extract<Outcome, { kind: 'approval-needed' }>, policy: Policy): Promise<void> {
     const expires = new Date(clock.now().getTime() + policy.approvalTtlMinutes * 60_000);
@@ -75,14 +75,17 @@ export function createWorker(deps: WorkerDeps): Worker {
     let policy: Policy | undefined;
     const mutating = tryParseCommand(job.text)?.spec.mutating ?? false;
     const event = { requestId: job.requestId, user: job.user, command: job.text.slice(0, 200), cluster: job.cluster };
+    const title = `Working on /swarm ${job.command}`;
+    const progress = progressMessage(job.channel, title);
     try {
       policy = await deps.policies.policy();
-      const title = `Working on /swarm ${job.command}`;
-      const progress = progressMessage(job.channel, title);
       const hooks = changeHooks({ channel: job.channel, requestId: job.requestId, requester: job.user, title, place: progress.place });
+      // the steps it reports: shown as progress; when time is nearly up, the command stops at the next one
+      const steps = stepLog(progress.report);
       const out = await withinTime(
         invocation,
-        run(policy, { text: job.text, user: job.user, channel: job.channel, team: job.team, requestId: job.requestId }, undefined, progress.report, hooks),
+        run(policy, { text: job.text, user: job.user, channel: job.channel, team: job.team, requestId: job.requestId }, undefined, steps.report, hooks),
+        steps,
       );
       if (out.kind === 'approval-needed') {
         await requestApproval(job, out, policy);
@@ -99,7 +102,10 @@ export function createWorker(deps: WorkerDeps): Worker {
       for (const file of out.reply.attachments ?? []) await chat.upload(job.channel, file).catch((err) => log.warn('could not upload a file', { file: file.filename, error: describeError(err) }));
     } catch (err) {
       if (mutating) await audit(policy, { ...event, ...failureOutcome(err), durationMs: Date.now() - started });
-      await respond(job.responseUrl, failureReply(err, logCtx));
+      // the person is told; a progress message in the channel says it too, rather than "working" forever
+      const failure = failureReply(err, logCtx);
+      await progress.finish({ ...failure, visibility: 'in_channel' });
+      await respond(job.responseUrl, failure);
     }
   }
 

@@ -45,8 +45,12 @@ export function signJob<J extends { issuedAt: string }>(job: J, signingSecret: s
 
 export type JobCheck = { ok: true; job: Record<string, unknown> } | { ok: false; why: string };
 
-/** Checks the signature, then the age. The payload is still untrusted in shape: zod parses it next. */
-export function verifyJob(payload: unknown, signingSecret: string, now: Date): JobCheck {
+/**
+ * Checks the signature, then the age (at most `maxAgeMs`: the worker's 15 min unless the caller knows better,
+ * e.g. the failure notice, which hears of a job only after its run ended). The payload is still untrusted in
+ * shape: zod parses it next.
+ */
+export function verifyJob(payload: unknown, signingSecret: string, now: Date, maxAgeMs = JOB_MAX_AGE_MS): JobCheck {
   if (!payload || typeof payload !== 'object' || Array.isArray(payload)) return { ok: false, why: 'not an object' };
   const { sig, ...job } = payload as Record<string, unknown>;
   if (typeof sig !== 'string' || !sig) return { ok: false, why: 'no signature' };
@@ -61,7 +65,7 @@ export function verifyJob(payload: unknown, signingSecret: string, now: Date): J
   const issued = typeof job['issuedAt'] === 'string' ? Date.parse(job['issuedAt']) : NaN;
   if (Number.isNaN(issued)) return { ok: false, why: 'no issuedAt' };
   const age = now.getTime() - issued;
-  if (age > JOB_MAX_AGE_MS) return { ok: false, why: `stale: issued ${Math.round(age / 60_000)} min ago` };
+  if (age > maxAgeMs) return { ok: false, why: `stale: issued ${Math.round(age / 60_000)} min ago` };
   if (age < -FUTURE_SKEW_MS) return { ok: false, why: 'issued in the future' };
   return { ok: true, job };
 }

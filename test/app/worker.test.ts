@@ -263,3 +263,48 @@ describe('audit floods', () => {
     expect(log.lines.filter((l) => l.message === 'audit')).toHaveLength(40);
   });
 });
+
+describe('the worker near its deadline', () => {
+  it('stops a command at its next step when time is nearly up, and says how far it got', async () => {
+    const { createWorkerKit } = await import('../../src/app/worker-kit.js');
+    const { log, chat, audit } = setup();
+    const kit = createWorkerKit({ ledger: new MemoryLedger(), claims: new MemoryState(), unlockKeys: new MemoryUnlockKeys(), pending: new MemoryState(), history: new MemoryState(), policies: policies(), credentials: credentials(), swarmFor: () => new FakeSwarm([]), chat, audit, log, clock: { now: () => NOW }, signingSecret: async () => 'secret' });
+    const started: string[] = [];
+    const steps = kit.stepLog();
+    const command = async () => {
+      for (const step of ['draining w1', 'waiting for its tasks to move', 'removing w1']) {
+        steps.report(step);
+        started.push(step);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+      return 'done';
+    };
+    // 2.5 s are kept for the answer: 2.9 s left means the deadline falls after the second step began
+    const err = await kit.withinTime({ remainingMs: () => 2900 }, command(), steps).catch((e: unknown) => e);
+    expect(err).toMatchObject({ name: 'OutOfTime', lastStep: 'waiting for its tasks to move' });
+    await new Promise((r) => setTimeout(r, 400));
+    // the third step was never started
+    expect(started).toEqual(['draining w1', 'waiting for its tasks to move']);
+    const answer = JSON.stringify(kit.failureReply(err, { requestId: 'req-slow', command: 'node rm w1', user: 'U0OPS' }));
+    expect(answer).toMatch(/outcome is unknown/);
+    expect(answer).toMatch(/got as far as: `waiting for its tasks to move`/);
+    expect(answer).toContain('req-slow');
+    expect(kit.failureOutcome(err)).toMatchObject({ outcome: 'failed', unknown: true, detail: expect.stringContaining('waiting for its tasks to move') });
+  });
+
+  it('a command that reported no step yet says so', async () => {
+    const { run, chat } = setup(
+      new (class extends FakeSwarm {
+        constructor() {
+          super([manager('m1', { leader: true })], { info: daemonInfo() });
+          this.nodes.list = () => new Promise(() => undefined);
+        }
+      })(),
+    );
+    await run(job('status', 'U0VIEW', 'req-hang'), { remainingMs: () => 2600 });
+    const text = JSON.stringify(chat.responses.at(-1)!.message);
+    expect(text).toMatch(/Outcome unknown/);
+    expect(text).toMatch(/had not reported a step yet/);
+    expect(text).toContain('req-hang');
+  });
+});
