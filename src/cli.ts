@@ -23,6 +23,10 @@ function credentials(): ClusterCredentials {
   }
 }
 
+// the AWS SDK's 7-line "will require node >=22" warning (its clients only talk to the embedded table here) is not the person's
+// concern: only that warning is turned off, by the SDK's own switch, and only in this process
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 const conversation = conversationArgs(process.argv.slice(2));
 if (conversation) {
   process.exitCode = await runConversation(conversation);

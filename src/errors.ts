@@ -66,6 +66,16 @@ export function isUserFacing(err: unknown): err is UserFacingError {
   return err instanceof UserFacingError;
 }
 
+/** The codes of a swarm that could not be reached or answered: failures, not a refusal of what was asked. */
+const FAILURE_CODES: ReadonlySet<UserErrorCode> = new Set(['TLS', 'ENDPOINTS_UNREACHABLE', 'QUORUM_LOST', 'UNCERTAIN']);
+
+/**
+ * A refusal of what was asked (a bad value, an unknown node, a subnet that
+ * overlaps, a target already in a swarm, no permission): the same kind of
+ * mistake as a usage error caught while parsing, and shown like one.
+ */
+export const isRefusal = (err: UserFacingError): boolean => !FAILURE_CODES.has(err.code);
+
 const TOKEN_PATTERN = /SWMTKN-1-[0-9a-zA-Z-]+/g;
 /** a swarm's unlock key (autolock) */
 const UNLOCK_KEY_PATTERN = /SWMKEY-1-[0-9a-zA-Z+/=-]+/g;

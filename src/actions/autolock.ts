@@ -2,11 +2,14 @@ import type { ArgsFor } from '../commands/registry.js';
 import { reply, type Reply } from '../domain/reply.js';
 import { describeError, SwarmError, UserFacingError } from '../errors.js';
 import { code } from '../render/escape.js';
-import type { ChangeAction, ChangeContext } from './types.js';
+import type { ChangeAction, ChangeContext, ReadContext } from './types.js';
+import { unlockKeyParameter } from '../config/ssm-names.js';
 
 type Mode = 'on' | 'off' | 'rotate';
 
-const KEPT = 'The unlock key is kept in SSM (`clusters/<cluster>/unlock-key`, a SecureString) and is never shown; `/swarm unlock <manager>` uses it.';
+/** Where the key really is: the store says (a file locally); in production the cluster's SSM parameter. */
+const kept = (ctx: ReadContext) =>
+  `The unlock key is kept ${ctx.unlockKeyPlace ?? `in SSM (${code(unlockKeyParameter(ctx.cluster))} under the stage's prefix, a SecureString)`} and is never shown; \`/swarm unlock <manager>\` uses it.`;
 
 /** Reads the key the swarm now has and keeps it; the key goes from Docker to SSM and nowhere else. */
 async function keepKey(ctx: ChangeContext): Promise<void> {
@@ -24,10 +27,10 @@ export const autolock: ChangeAction<ArgsFor<'autolock'>, { mode: Mode }> = {
     if (mode === 'rotate' && !info.autolock) throw new UserFacingError('VALIDATION', `Autolock is off for ${code(ctx.cluster)}: there is no unlock key to rotate. Type \`/swarm autolock on\` first.`);
     const text = {
       on: 'Managers encrypt their Raft keys at rest: a restarted manager stays locked until it is unlocked with the key.',
-      off: 'Managers no longer need a key after a restart. The kept key stays in SSM until overwritten.',
+      off: 'Managers no longer need a key after a restart. The kept key is left where it is until overwritten.',
       rotate: 'A new unlock key replaces the old one; managers that are locked now still need the old one.',
     }[mode];
-    return { summary, details: [{ kind: 'text', text: `${text} ${mode === 'off' ? '' : KEPT}`.trim() }], data: { mode } };
+    return { summary, details: [{ kind: 'text', text: `${text} ${mode === 'off' ? '' : kept(ctx)}`.trim() }], data: { mode } };
   },
 
   async apply(ctx, _args, plan) {
@@ -43,7 +46,7 @@ export const autolock: ChangeAction<ArgsFor<'autolock'>, { mode: Mode }> = {
     } catch (err) {
       return undo(ctx, mode, err);
     }
-    return reply(mode === 'on' ? `Autolock is on for ${ctx.cluster}` : `Unlock key of ${ctx.cluster} rotated`, 'ok', [{ kind: 'text', text: KEPT }]);
+    return reply(mode === 'on' ? `Autolock is on for ${ctx.cluster}` : `Unlock key of ${ctx.cluster} rotated`, 'ok', [{ kind: 'text', text: kept(ctx) }]);
   },
 };
 

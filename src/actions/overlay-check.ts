@@ -166,8 +166,8 @@ interface Collected {
 /** Starts the probe and collects what its tasks print: until each has reported, or the bounds run out. */
 async function collect(ctx: ChangeContext, serviceId: string, data: CheckPlan, t: ProbeTiming, hostnameOf: (id: string) => string): Promise<Collected> {
   const total = data.eligible.length;
-  // phases are shown on swarms big enough for the check to take a while (the worker then edits one message)
-  const progress = total > TEXT_MATRIX_MAX_NODES ? ctx.progress : () => undefined;
+  // every phase is told: the worker shows them only once the check has run about a second, then edits one message
+  const progress = ctx.progress;
   let tasks: ServiceTask[] = [];
   let logs = '';
   const startBy = Date.now() + t.startMs;

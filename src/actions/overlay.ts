@@ -108,6 +108,7 @@ export const overlayCreate: ChangeAction<ArgsFor<'overlay create'>, CreatePlan> 
         items: [`Encrypted overlays are not supported on Windows; tasks on ${windows.map((n) => `\`${n.hostname}\``).join(', ')} can't use this network.`],
       });
     }
+    if (ctx.policy.clusters[ctx.cluster]?.ipsec === false) parts.push(noIpsec(ctx.cluster));
   }
   const description = [
     `Overlay driver, swarm scope`,
@@ -140,10 +141,22 @@ export const overlayCreate: ChangeAction<ArgsFor<'overlay create'>, CreatePlan> 
       ],
     },
     ...parts,
-    { kind: 'context', text: `Check it end to end with \`/swarm overlay check ${net.name}\`.` },
+    // where encrypted overlays carry nothing, the check can only fail: the warning above says so instead
+    ...(net.encrypted && ctx.policy.clusters[ctx.cluster]?.ipsec === false ? [] : [{ kind: 'context' as const, text: `Check it end to end with \`/swarm overlay check ${net.name}\`.` }]),
   ]);
   },
 };
+
+/** The policy says this cluster's hosts can't do IPsec (`ipsec: false`). */
+const noIpsec = (cluster: string): ReplyPart => ({
+  kind: 'list',
+  title: 'Warning',
+  tone: 'warn',
+  items: [
+    `Encrypted overlays carry no traffic on ${code(cluster)}: its hosts can't do IPsec (ESP), as its policy says (\`ipsec: false\`). ` +
+      `Tasks start on the network but can't reach each other, and \`/swarm overlay check\` of it fails. Leave out \`--encrypted\` here.`,
+  ],
+});
 
 export const overlayRm: ChangeAction<ArgsFor<'overlay rm'>, { net: SwarmNetwork }> = {
   async plan(ctx, args) {

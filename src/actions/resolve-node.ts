@@ -1,5 +1,5 @@
 import { naturalCompare } from '../domain/natural-sort.js';
-import { didYouMean } from '../commands/parse.js';
+import { closest } from '../commands/parse.js';
 import { UserFacingError } from '../errors.js';
 import type { SwarmNode } from '../ports.js';
 
@@ -31,9 +31,12 @@ export function resolveNode(nodes: SwarmNode[], ref: string): SwarmNode {
       `No node is called \`${ref}\`; ${startsLike.length} hostnames start with it: ${startsLike.slice(0, 10).map((n) => `\`${n.hostname}\``).join(', ')}${startsLike.length > 10 ? ', …' : ''}. Type the full hostname.`,
     );
   }
-  const hint = startsLike[0]?.hostname ?? didYouMean(ref, nodes.map((n) => n.hostname));
+  // every hostname as close as the closest: naming one of several would be a guess
+  const hints = startsLike[0] ? [startsLike[0].hostname] : closest(ref, nodes.map((n) => n.hostname).sort(naturalCompare));
+  const named = hints.map((h) => `\`${h}\``);
+  const hint = hints.length > 5 ? '' : named.length > 1 ? `${named.slice(0, -1).join(', ')} or ${named.at(-1)}` : (named[0] ?? '');
   throw new UserFacingError(
     'UNKNOWN_NODE',
-    `No node \`${ref}\` in this swarm.${hint ? ` Did you mean \`${hint}\`?` : ''} Type the full hostname or at least ${MIN_ID_PREFIX} characters of the ID; \`/swarm nodes\` lists them.`,
+    `No node \`${ref}\` in this swarm.${hint ? ` Did you mean ${hint}?` : ''} Type the full hostname or at least ${MIN_ID_PREFIX} characters of the ID; \`/swarm nodes\` lists them.`,
   );
 }

@@ -154,8 +154,8 @@ function healthyStatus(
       text: `This answer comes from \`${leader.hostname}\`, which still names itself leader: its view is stale until it notices it lost its followers.`,
     });
   }
-  const tone = quorum.verdict === 'healthy' && warnings.length ? 'warn' : TONE[quorum.verdict];
-  return reply(`Swarm ${cluster}: ${quorum.verdict}`, tone, parts);
+  // the title's mark is the verdict's: healthy is ✔ also with warnings, which are listed under their own ▲ (the list's tone)
+  return reply(`Swarm ${cluster}: ${quorum.verdict}`, TONE[quorum.verdict], parts);
 }
 
 /** The node list, or, without a leader (no list to be had), the answer from each manager's own /info. */

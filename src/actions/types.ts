@@ -16,6 +16,8 @@ export interface ReadContext {
   progress: (text: string) => void;
   /** the watch's incidents and mutes (the bot's table); absent where no table is kept */
   incidents?: IncidentStore;
+  /** where this cluster's unlock key is kept, as the store says it ("in the file …"); absent: SSM */
+  unlockKeyPlace?: string;
 }
 
 /** What `apply` gets: the swarm with its write methods, and who approved, when a second person did. */

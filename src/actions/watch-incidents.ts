@@ -9,6 +9,9 @@ import { incidentTitle } from '../render/incident-kinds.js';
 import { resolveNode } from './resolve-node.js';
 import type { ChangeAction, ReadAction, ReadContext } from './types.js';
 
+/** "after 3 min"; a grace of 0 is no wait at all */
+const afterGrace = (minutes: number) => (minutes > 0 ? `after ${minutes} min` : 'at once');
+
 const isKind = (word: string): word is IncidentKind => (INCIDENT_KINDS as readonly string[]).includes(word);
 
 function storeOf(ctx: ReadContext): IncidentStore {
@@ -19,7 +22,7 @@ function storeOf(ctx: ReadContext): IncidentStore {
 }
 
 const state = (i: WatchIncident, graceMinutes: number | undefined) =>
-  i.status === 'pending' ? `seen, posted after ${graceMinutes ?? 3} min` : i.muted && !i.ts ? 'muted' : i.clearSince !== undefined ? 'clearing' : 'open';
+  i.status === 'pending' ? `seen, posted ${afterGrace(graceMinutes ?? 3)}` : i.muted && !i.ts ? 'muted' : i.clearSince !== undefined ? 'clearing' : 'open';
 
 const muteItem = (m: WatchMute) => `${code(m.target)} until ${hhmm(m.until)} (${new Date(m.until).toISOString().slice(0, 10)}), by <@${m.by}>`;
 
@@ -46,7 +49,7 @@ export const watch: ReadAction<ArgsFor<'watch'>> = {
     if (settings) {
       parts.push({
         kind: 'context',
-        text: `Alerts go to <#${settings.channel}> after ${settings.graceMinutes} min${last?.lastPassAt ? ` · last checked ${hhmm(last.lastPassAt)}` : ' · not checked yet'} · \`/swarm watch mute <node|kind> 2h\` silences one`,
+        text: `Alerts go to <#${settings.channel}> ${afterGrace(settings.graceMinutes)}${last?.lastPassAt ? ` · last checked ${hhmm(last.lastPassAt)}` : ' · not checked yet'} · \`/swarm watch mute <node|kind> 2h\` silences one`,
       });
     }
     return reply(`Watch of ${ctx.cluster}: ${open.length ? `${open.length} open incident${open.length === 1 ? '' : 's'}` : 'no open incidents'}`, open.length ? 'warn' : 'ok', parts);

@@ -29,7 +29,7 @@ export function createApprovalSweep(deps: SweepDeps) {
               p.channel,
               p.ts,
               reply('Expired', 'warn', [
-                { kind: 'text', text: `${code(`/swarm ${p.text}`)} on ${code(p.cluster)}, requested by <@${p.requester}>.` },
+                { kind: 'text', text: `${code(`/swarm ${p.text}`)} for ${code(p.cluster)}, requested by <@${p.requester}>.` },
                 { kind: 'text', text: `Nobody decided before ${at}; nothing was done. Run the command again to ask anew.` },
                 { kind: 'context', text: `Request \`${p.id}\`` },
               ]),

@@ -43,7 +43,7 @@ export async function handleDecision(kit: WorkerKit, deps: WorkerDeps, job: Deci
 
   const decisionMessage = async (title: string, tone: Reply['tone'], lines: string[], more: Reply['parts'] = []) => {
     const message = reply(title, tone, [
-      { kind: 'text', text: `${code(`/swarm ${req.text}`)} on ${code(req.cluster)}, requested by <@${req.requester}>.` },
+      { kind: 'text', text: `${code(`/swarm ${req.text}`)} for ${code(req.cluster)}, requested by <@${req.requester}>.` },
       { kind: 'text', text: lines.join('\n') },
       ...more,
       { kind: 'context', text: `Request \`${req.id}\`` },

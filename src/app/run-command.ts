@@ -30,8 +30,8 @@ export interface CommandRequest {
 }
 
 export type Outcome =
-  /** `audit`: how a mutating command ended (read commands are not audited) */
-  | { kind: 'answer'; reply: Reply; parsed: ParsedCommand; cluster: string; audit?: 'succeeded' | 'dry-run' | 'no-op' }
+  /** `audit`: how a mutating command ended (read commands are not audited); an applied change whose answer is an error (a check that FAILED) failed */
+  | { kind: 'answer'; reply: Reply; parsed: ParsedCommand; cluster: string; audit?: 'succeeded' | 'failed' | 'dry-run' | 'no-op' }
   /** a manager-level change that waits for a second person: nothing was applied */
   | { kind: 'approval-needed'; request: Reply; summary: string; binding?: Record<string, string>; parsed: ParsedCommand; cluster: string };
 
@@ -61,6 +61,7 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
     history: deps.history,
     progress: deps.progress ?? (() => undefined),
     ...(deps.incidents ? { incidents: deps.incidents } : {}),
+    ...(deps.unlockKeys.where ? { unlockKeyPlace: deps.unlockKeys.where(cluster) } : {}),
   };
   const readCtx: ReadContext = { ...base, swarm: swarm ? readOnly(swarm) : noSwarm };
   const action = ACTIONS[spec.name as keyof typeof ACTIONS];
@@ -119,7 +120,9 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
     ...(deps.handOff ? { handOff: deps.handOff } : {}),
     ...(deps.signer ? { signer: deps.signer } : {}),
   };
-  return { kind: 'answer', reply: await change.apply(changeCtx, parsed.args, plan), parsed, cluster, audit: 'succeeded' };
+  const answer = await change.apply(changeCtx, parsed.args, plan);
+  // the answer's tone is its verdict, as for an approved change (decisions.ts)
+  return { kind: 'answer', reply: answer, parsed, cluster, audit: answer.tone === 'error' ? 'failed' : 'succeeded' };
 }
 
 /** How a binding reads in a refusal. */

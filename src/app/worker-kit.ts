@@ -6,8 +6,8 @@
 import { tryParseCommand } from '../commands/parse.js';
 import { resolveCluster, type Policy } from '../config/policy.js';
 import type { VerifiedApproval } from '../domain/approval.js';
-import { errorReply, reply, type Reply } from '../domain/reply.js';
-import { describeError, isUserFacing, SwarmError } from '../errors.js';
+import { errorReply, refusalReply, reply, type Reply } from '../domain/reply.js';
+import { describeError, isRefusal, isUserFacing, SwarmError } from '../errors.js';
 import type { AuditEvent } from '../jobs.js';
 import { code } from '../render/escape.js';
 import { swarmOf } from '../shared/job-deps.js';
@@ -133,7 +133,7 @@ export function createWorkerKit(deps: WorkerDeps) {
     }
     if (isUserFacing(err)) {
       log.warn('command refused', { ...ctx, error: describeError(err) });
-      return errorReply(err.message);
+      return isRefusal(err) ? refusalReply(err.message) : errorReply(err.message);
     }
     log.error('command failed', { ...ctx, error: describeError(err) });
     return errorReply(`Something went wrong on our side. Quote request id \`${ctx.requestId}\` to your platform team.`);

@@ -94,7 +94,7 @@ export function createWorker(deps: WorkerDeps): Worker {
       }
       log.info('command done', { ...logCtx, ms: Date.now() - started });
       if (out.audit) {
-        await audit(policy, { ...event, outcome: out.audit === 'dry-run' ? 'dry-run' : 'succeeded', detail: out.reply.title, durationMs: Date.now() - started });
+        await audit(policy, { ...event, outcome: out.audit === 'no-op' ? 'succeeded' : out.audit, detail: out.reply.title, durationMs: Date.now() - started });
       }
       // a result in the channel replaces the progress message, if there was one
       if (!(out.reply.visibility === 'in_channel' && (await progress.finish(out.reply)))) await respond(job.responseUrl, out.reply);

@@ -3,7 +3,7 @@ import { code } from '../render/escape.js';
 import { REGISTRY, type CommandSpec } from './registry.js';
 import { didYouMean } from './suggest.js';
 
-export { didYouMean, levenshtein } from './suggest.js';
+export { closest, didYouMean, levenshtein } from './suggest.js';
 
 export const MAX_INPUT_LENGTH = 1000;
 

@@ -14,11 +14,22 @@ export function levenshtein(a: string, b: string): number {
   return row[b.length]!;
 }
 
+/**
+ * Every candidate close enough that is as close as the closest, in the order
+ * given: by edit distance, then by length (`nodez`: `nodes` before `node`);
+ * `lab-n9` is as close to lab-n1 as to lab-n5, so all five.
+ */
+export function closest(input: string, candidates: readonly string[]): string[] {
+  const near = candidates
+    .map((c) => ({ c, d: c.startsWith(input) && input.length >= 2 ? 0 : levenshtein(input, c), l: Math.abs(c.length - input.length) }))
+    .filter(({ c, d }) => d <= Math.max(2, Math.floor(c.length / 3)));
+  const best = Math.min(...near.map((n) => n.d));
+  const shortest = Math.min(...near.filter((n) => n.d === best).map((n) => n.l));
+  return near.filter((n) => n.d === best && n.l === shortest).map((n) => n.c);
+}
+
+/** The one closest name, or nothing when several are equally close: an arbitrary pick among them would mislead. */
 export function didYouMean(input: string, candidates: readonly string[]): string | undefined {
-  let best: { c: string; d: number } | undefined;
-  for (const c of candidates) {
-    const d = c.startsWith(input) && input.length >= 2 ? 0 : levenshtein(input, c);
-    if (!best || d < best.d) best = { c, d };
-  }
-  return best && best.d <= Math.max(2, Math.floor(best.c.length / 3)) ? best.c : undefined;
+  const hits = closest(input, candidates);
+  return hits.length === 1 ? hits[0] : undefined;
 }

@@ -14,8 +14,8 @@ import { tryParseCommand } from '../commands/parse.js';
 import { runWatchOnce } from './watch-root.js';
 import { runCommand } from '../app/run-command.js';
 import { parsePolicy } from '../config/policy.js';
-import { errorReply, reply, type Reply } from '../domain/reply.js';
-import { isUserFacing, redactSecrets, UnknownClusterError } from '../errors.js';
+import { errorReply, refusalReply, reply, type Reply } from '../domain/reply.js';
+import { isRefusal, isUserFacing, redactSecrets, UnknownClusterError } from '../errors.js';
 import type { AuditHistory, Claims, ClusterCredentials, UnlockKeyStore } from '../ports.js';
 import { renderPlainText } from '../render/plain-text.js';
 
@@ -55,6 +55,8 @@ export async function runLocal(
   requestId = `local-${Date.now().toString(36)}`,
 ): Promise<{ output: string; ok: boolean }> {
   let result: Reply;
+  // a refusal is shown as a warning, and is still no answer: exit code 1
+  let refused = false;
   try {
     const swarm = new DockerSwarm(creds);
     const out = await runCommand(
@@ -79,11 +81,12 @@ export async function runLocal(
             { kind: 'context', text: 'In Slack this request now waits for a second person to click Approve. This one-shot runner stops here; nothing was changed. To see it through locally, type the command in the conversation (`npm start` with no command), then `:as approver` and Approve.' },
           ]);
   } catch (err) {
-    result = isUserFacing(err) ? errorReply(err.message) : errorReply(`Unexpected error: ${redactSecrets(String(err))}`);
+    refused = true;
+    result = isUserFacing(err) ? (isRefusal(err) ? refusalReply : errorReply)(err.message) : errorReply(`Unexpected error: ${redactSecrets(String(err))}`);
   }
   // a picture that goes with the answer (an overlay check's heatmap on a big swarm) is written to a file
   const files = (result.attachments ?? []).map((f) => `${f.title}: written to ${writeAttachment(f)}\n`);
-  return { output: renderPlainText(result) + files.join(''), ok: result.tone !== 'error' };
+  return { output: renderPlainText(result) + files.join(''), ok: !refused && result.tone !== 'error' };
 }
 
 /**

@@ -28,6 +28,8 @@ export interface LocalBotOptions {
   folder: string;
   /** where autolock's unlock keys are kept (SSM in production) */
   unlockKeysDir?: string;
+  /** where the bot's table is kept between runs (LevelDB); without it, in memory */
+  stateDir?: string;
   /** told about every post, edit and ephemeral answer */
   onChat: (e: ChatEvent) => void;
   log: Log;
@@ -59,7 +61,7 @@ export async function startLocalBot(o: LocalBotOptions) {
   const clock = o.clock ?? { now: () => new Date() };
   const params = new FolderParameters(o.folder);
   const chat = new TerminalChat(clock, o.onChat);
-  const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state' });
+  const dynamo = await startLocalDynamo({ tableName: 'swarm-ops-local-state', ...(o.stateDir ? { dir: o.stateDir } : {}) });
   const doc = createStateClient(dynamo.clientConfig);
   const { deps, incidents, rollouts } = wireSwarmJobs({
     policies: params,
@@ -131,6 +133,8 @@ export async function startLocalBot(o: LocalBotOptions) {
     params,
     chat,
     settled,
+    /** where the table is kept (undefined: in memory), and who holds the folder asked for when it could not be used */
+    state: { keptIn: dynamo.keptIn, busyBy: dynamo.busyBy },
     /** `/swarm <text>` typed by `user` in `channel`: the acknowledgement, with the work still running */
     async slash(text: string, user: string, channel: string, team?: string): Promise<string> {
       const ack = await acceptCommand(ingress, { text, user_id: user, channel_id: channel, ...(team ? { team_id: team } : {}), response_url: chat.responseUrl(channel, user) });

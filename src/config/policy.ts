@@ -28,6 +28,8 @@ const ClusterPolicy = z
     roles: z.object({ viewer: z.array(z.string().min(1)), operator: z.array(z.string().min(1)), approver: z.array(z.string().min(1)) }).partial().strict().optional(),
     /** join targets outside these are refused before any connection */
     joinCidrs: z.array(cidrText).optional(),
+    /** false: the hosts can't carry IPsec (ESP), so an encrypted overlay is created but passes no traffic (the swarm lab's kernel) */
+    ipsec: z.boolean().optional(),
     /** the watch function polls this cluster and alerts this channel */
     watch: z.object({ channel: channelId, graceMinutes: z.number().min(0).max(24 * 60).default(3) }).strict().optional(),
     /** commands that need a second person on this cluster besides the manager-level ones, e.g. ["service update", "stack rollback"] */

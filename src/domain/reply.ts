@@ -46,3 +46,6 @@ export const reply = (title: string, tone: Tone, parts: ReplyPart[], visibility:
 
 export const errorReply = (message: string, title = 'Sorry, that did not work'): Reply =>
   reply(title, 'error', [{ kind: 'text', text: message }], 'ephemeral');
+
+/** What was asked can't be done as asked, and nothing was done: a warning, as the ingress's ⚠ for a mistake found while parsing. */
+export const refusalReply = (message: string): Reply => reply('Not done', 'warn', [{ kind: 'text', text: message }], 'ephemeral');

@@ -185,6 +185,8 @@ export interface DaemonOps {
 export interface UnlockKeyStore {
   put(cluster: string, key: string): Promise<void>;
   get(cluster: string): Promise<string | undefined>;
+  /** where a cluster's key is kept, for a person to read ("in the file …"); absent: SSM's `clusters/<name>/unlock-key` */
+  where?(cluster: string): string;
 }
 
 /** A short-lived global service (the overlay probe). */

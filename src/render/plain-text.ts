@@ -1,4 +1,5 @@
 import { unescapeForTerminal } from './escape.js';
+import { BOLD } from './bold.js';
 import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
 
 const MARK: Record<Tone, string> = { ok: '[ok]', warn: '[warn]', error: '[error]', info: '[info]' };
@@ -28,9 +29,13 @@ function part(p: ReplyPart): string[] {
   }
 }
 
-/** For the terminal and golden files: the whole reply, nothing cut. */
+/** Slack's marks as plain text: *bold* and `code` keep their words, lose their marks (as the terminal shows them without colour). */
+const unmark = (s: string) => s.replace(BOLD, '$1$2').replace(/`([^`\n]+)`/g, '$1');
+
+/** For the one-shot runner and golden files: the whole reply, nothing cut, no Slack mark left. */
 export function renderPlainText(r: Reply): string {
   const lines = [`${MARK[r.tone]} ${r.title}`];
-  for (const p of r.parts) lines.push('', ...part(p));
-  return unescapeForTerminal(lines.join('\n').replace(/\*([^*\n]+)\*/g, '$1')) + '\n';
+  // a table is a code block in Slack: its cells are shown as they are
+  for (const p of r.parts) lines.push('', ...(p.kind === 'table' ? part(p) : part(p).map(unmark)));
+  return unescapeForTerminal(lines.join('\n')) + '\n';
 }

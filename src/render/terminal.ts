@@ -5,11 +5,13 @@
  * context lines dimmed, buttons and menus as numbered choices.
  *
  * Colours come from picocolors (it honours NO_COLOR and FORCE_COLOR); with
- * colours off the marks stay readable as text (`code`, [ok]).
+ * colours off, bold and code are plain text (no Slack mark is ever printed)
+ * and the tone is a word ([ok]).
  */
 import pc from 'picocolors';
 import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
 import { unescapeForTerminal } from './escape.js';
+import { BOLD } from './bold.js';
 import { alignTable } from './plain-text.js';
 
 export type Palette = ReturnType<typeof pc.createColors>;
@@ -47,23 +49,25 @@ const EMOJI: Record<string, string> = {
 export const toneColor = (c: Palette, tone: Tone): ((s: string) => string) =>
   ({ ok: c.green, warn: c.yellow, error: c.red, info: c.cyan })[tone];
 
-/** Slack's mrkdwn subset our replies use: `code`, *bold*, mentions, channel links, entities, emoji. */
+/** Slack's mrkdwn subset our replies use: `code`, *bold* (also around `code`), mentions, channel links, entities, emoji; no mark is left on screen. */
 export function inline(text: string, c: Palette): string {
   const emoji = (s: string) => s.replace(/:([a-z_]+):/g, (m, name: string) => EMOJI[name] ?? m);
+  // bold first, as the sentinels \u0001…\u0002, so that it may span code (`*Not every node over `demo`*`)
+  const [boldOn = '', boldOff = ''] = c.bold('\u0000').split('\u0000');
   return text
+    .replace(BOLD, (_, before: string, b: string) => `${before}\u0001${b}\u0002`)
     .split(/(`[^`\n]+`)/)
     .map((piece, i) => {
-      if (i % 2 === 1) {
-        const inner = unescapeForTerminal(piece.slice(1, -1));
-        return c.isColorSupported ? c.cyan(inner) : `\`${inner}\``;
-      }
+      // code: cyan when there is colour, else just the text (the marks are Slack's, not the person's)
+      if (i % 2 === 1) return c.cyan(unescapeForTerminal(piece.slice(1, -1)));
       const marked = emoji(piece)
         .replace(/<@([UW][A-Z0-9]+)>/g, (_, id: string) => c.blue(`@${id}`))
-        .replace(/<#([CG][A-Z0-9]+)>/g, (_, id: string) => c.blue(`#${id}`))
-        .replace(/\*([^*\n]+)\*/g, (_, b: string) => c.bold(b));
+        .replace(/<#([CG][A-Z0-9]+)>/g, (_, id: string) => c.blue(`#${id}`));
       return unescapeForTerminal(marked);
     })
-    .join('');
+    .join('')
+    .replace(/\u0001/g, boldOn)
+    .replace(/\u0002/g, boldOff);
 }
 
 function partLines(p: ReplyPart, c: Palette, choice: TerminalOptions['choice']): string[] {

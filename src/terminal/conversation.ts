@@ -108,7 +108,7 @@ export class Conversation {
     const phase = progressOf(message.reply);
     if (phase !== undefined) {
       if (e.kind === 'post') this.progressOnly.add(message.ts);
-      if (here) this.screen.progress(phase);
+      if (here) this.screen.progress(phase, { phase: true });
       return;
     }
     if (!here) {

@@ -15,6 +15,7 @@ import { ConfigError, describeError, isUserFacing } from '../errors.js';
 import type { Log, LogFields } from '../log.js';
 import { startLocalBot } from '../composition/terminal-root.js';
 import { Conversation, type Screen } from './conversation.js';
+import { inline } from '../render/terminal.js';
 import { writeDefaultFolder } from '../adapters/local/parameter-folder.js';
 import { labDir, LocalSetupError, swarmTarget } from './swarm-target.js';
 
@@ -39,11 +40,17 @@ export function conversationArgs(argv: string[]): ConversationArgs | undefined {
   return out;
 }
 
+/** A transcript (a script, lines piped in): no spinner; a long action's phases are lines of their own, each once. */
 class PlainScreen implements Screen {
+  private lastPhase: string | undefined;
   print(text: string): void {
     process.stdout.write(text);
   }
-  progress(): void {}
+  progress(text: string | undefined, o?: { phase?: boolean }): void {
+    if (!o?.phase || text === undefined || text === this.lastPhase) return;
+    this.lastPhase = text;
+    process.stdout.write(pc.dim(`⏳ ${text}`) + '\n');
+  }
 }
 
 /** stdout as the spinner sees it: a terminal that reports no width (0 columns) counts as 80 wide, not as infinitely many lines */
@@ -98,8 +105,18 @@ function localLog(screen: Screen, verbose: boolean): Log {
   };
 }
 
-/** The folder the conversation reads its parameters from, generated for the lab or the environment's swarm. */
-function parameterFolder(args: ConversationArgs, env: NodeJS.ProcessEnv): { folder: string; unlockKeys: string; swarm: string } {
+interface Where {
+  folder: string;
+  unlockKeys: string;
+  swarm: string;
+  /** where the bot's table is kept between runs; undefined: in memory (`--from`: a folder about to be deployed holds no state) */
+  state?: string;
+  /** the swarm lab: its spare nodes, and that it outlives the conversation */
+  lab?: { spares: Array<{ name: string; url: string }> };
+}
+
+/** The folder the conversation reads its parameters from, generated for the lab or the environment's swarm; the table's folder beside it. */
+function parameterFolder(args: ConversationArgs, env: NodeJS.ProcessEnv): Where {
   if (args.from) {
     const folder = path.resolve(args.from);
     if (!existsSync(path.join(folder, 'policy.json'))) {
@@ -108,11 +125,39 @@ function parameterFolder(args: ConversationArgs, env: NodeJS.ProcessEnv): { fold
     return { folder, unlockKeys: path.join(folder, 'unlock-keys'), swarm: `the clusters in ${folder}/clusters` };
   }
   const target = swarmTarget(env, (l) => process.stderr.write(`${l}\n`));
-  const base = target.cluster === 'lab' ? labDir(env) : path.join(os.tmpdir(), `swarm-ops-local-${process.getuid?.() ?? 'user'}`);
+  const lab = target.cluster === 'lab';
+  const base = lab ? labDir(env) : path.join(os.tmpdir(), `swarm-ops-local-${process.getuid?.() ?? 'user'}`);
   const folder = path.join(base, 'parameters');
   writeDefaultFolder(folder, target);
-  return { folder, unlockKeys: path.join(base, 'unlock-keys'), swarm: `${target.source}, as cluster ${target.cluster}` };
+  return {
+    folder,
+    unlockKeys: path.join(base, 'unlock-keys'),
+    swarm: `${target.source}, as cluster ${target.cluster}`,
+    state: path.join(base, 'state'),
+    ...(lab ? { lab: { spares: target.spares ?? [] } } : {}),
+  };
 }
+
+/** The welcome's lines about the table and the lab's spare nodes. */
+function welcomeLines(where: Where, state: { keptIn?: string | undefined; busyBy?: number | undefined }): Array<[string, string]> {
+  const lines: Array<[string, string]> = [];
+  if (state.keptIn) {
+    const until = where.lab ? 'until the lab is rebuilt (`npm run lab -- up`)' : 'between runs (delete the folder to start afresh)';
+    lines.push(['state', `${state.keptIn} (the bot's table: audit history, approvals, incidents), kept ${until}`]);
+  } else if (state.busyBy !== undefined) {
+    lines.push(['state', `in memory for this run: ${where.state} is in use by another conversation (pid ${state.busyBy})`]);
+  } else {
+    lines.push(['state', 'in memory for this run (with `--from`, nothing is written beside the folder)']);
+  }
+  const spares = where.lab?.spares ?? [];
+  if (spares.length) {
+    lines.push(['spare', `${spares.map((n) => `${n.name} ${n.url}`).join(', ')}: started outside the swarm, to join (e.g. \`/swarm join worker ${spares[0]!.url}\`)`]);
+  }
+  return lines;
+}
+
+/** Said on leaving: the lab runs on for the next conversation. */
+const LAB_KEEPS_RUNNING = 'The swarm lab keeps running for next time (its nodes and their dockerd stay up); `npm run lab -- down` stops it.';
 
 export async function runConversation(args: ConversationArgs, env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const interactive = !args.script && Boolean(process.stdin.isTTY);
@@ -128,7 +173,14 @@ export async function runConversation(args: ConversationArgs, env: NodeJS.Proces
   const rl = interactive ? readline.createInterface({ input: process.stdin, output: process.stdout, completer, historySize: 500 }) : undefined;
   const screen: Screen = rl ? new TtyScreen(rl) : new PlainScreen();
   const conversation = new Conversation(screen, pc.isColorSupported);
-  const bot = await startLocalBot({ folder: where.folder, unlockKeysDir: where.unlockKeys, log: localLog(screen, args.verbose ?? false), onChat: (e) => conversation.onChat(e) });
+  const bot = await startLocalBot({
+    folder: where.folder,
+    unlockKeysDir: where.unlockKeys,
+    ...(where.state ? { stateDir: where.state } : {}),
+    log: localLog(screen, args.verbose ?? false),
+    onChat: (e) => conversation.onChat(e),
+  });
+  const goodbye = () => (where.lab ? `${inline(LAB_KEEPS_RUNNING, pc)}\n` : '');
   try {
     try {
       await conversation.attach(bot);
@@ -140,14 +192,16 @@ export async function runConversation(args: ConversationArgs, env: NodeJS.Proces
     await conversation.welcome([
       ['swarm', where.swarm],
       ['settings', `${where.folder} (policy.json, slack/, clusters/): the layout \`npm run setup\` puts into SSM`],
+      ...welcomeLines(where, bot.state),
     ]);
-    if (rl) return await interact(rl, conversation);
+    if (rl) return await interact(rl, conversation, goodbye);
     const lines = args.script && args.script !== '-' ? readFileSync(args.script, 'utf8').split(/\r?\n/) : readline.createInterface({ input: process.stdin, terminal: false });
     for await (const line of lines) {
       if (!line.trim()) continue;
       screen.print(`\n${line.trim().startsWith('#') ? pc.dim(line) : `${conversation.prompt()}${line}`}\n`);
       if (!(await conversation.handle(line))) break;
     }
+    process.stdout.write(`\n${goodbye()}`);
     return conversation.problems ? 1 : 0;
   } catch (err) {
     process.stderr.write(`${isUserFacing(err) ? err.message : JSON.stringify(describeError(err))}\n`);
@@ -158,10 +212,10 @@ export async function runConversation(args: ConversationArgs, env: NodeJS.Proces
   }
 }
 
-async function interact(rl: readline.Interface, conversation: Conversation): Promise<number> {
+async function interact(rl: readline.Interface, conversation: Conversation, goodbye: () => string): Promise<number> {
   // Ctrl-C leaves at once, also while the bot works (what it was doing is the swarm's to finish or not)
   rl.on('SIGINT', () => {
-    process.stdout.write('\n');
+    process.stdout.write(`\n${goodbye()}`);
     process.exit(130);
   });
   rl.setPrompt(conversation.prompt());
@@ -172,6 +226,7 @@ async function interact(rl: readline.Interface, conversation: Conversation): Pro
     rl.setPrompt(conversation.prompt());
     rl.prompt();
   }
-  process.stdout.write('\n');
+  // :quit, or Ctrl-D
+  process.stdout.write(`\n${goodbye()}`);
   return 0;
 }

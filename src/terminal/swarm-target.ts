@@ -26,6 +26,10 @@ export interface SwarmTarget {
   /** where the credentials came from, for the welcome line */
   source: string;
   probeImage: string;
+  /** the lab's nodes started outside the swarm, to try a join with */
+  spares?: Array<{ name: string; url: string }>;
+  /** false: the hosts can't carry IPsec, so encrypted overlays pass no traffic (the lab's kernel) */
+  ipsec?: boolean;
 }
 
 const ELSEWHERE =
@@ -140,8 +144,17 @@ export function labTarget(env: NodeJS.ProcessEnv = process.env, say: (line: stri
       throw new LocalSetupError(`The swarm lab did not start (test/lab/lab.sh up exited with ${status ?? 'an error'}; its [lab] lines above say why). ${ELSEWHERE.replace(/^point/, 'Or point')}`);
     }
   }
-  const description = JSON.parse(readFileSync(labJson, 'utf8')) as LabDescription & { probeImage?: string };
-  return { cluster: 'lab', source: `the swarm lab (${labDir(env)})`, probeImage: description.probeImage ?? 'swarm-ops/probe:latest', creds: labCredentials(description) };
+  const description = JSON.parse(readFileSync(labJson, 'utf8')) as Omit<LabDescription, 'nodes'> & { probeImage?: string; nodes: Array<{ name?: string; url: string; role: string }> };
+  const spares = description.nodes.filter((n) => n.role === 'spare').map((n) => ({ name: n.name ?? n.url, url: n.url }));
+  return {
+    cluster: 'lab',
+    source: `the swarm lab (${labDir(env)})`,
+    probeImage: description.probeImage ?? 'swarm-ops/probe:latest',
+    creds: labCredentials(description),
+    spares,
+    // the lab's kernel has no ESP (test/lab/README.md): encrypted overlays are created but carry nothing
+    ipsec: false,
+  };
 }
 
 /** The environment's swarm, else the lab's. */

@@ -12,7 +12,7 @@ describe('ca', () => {
     s.nodeList[4]!.tlsIssuer = { subject: 'old', publicKey: 'old' };
     const text = renderPlainText(await answer(s, 'ca'));
     expect(text).toMatch(/Nodes on the current root:\s+4 of 5/);
-    expect(text).toMatch(/not yet from the current root:\n {2}- `w2` \(down\)/);
+    expect(text).toMatch(/not yet from the current root:\n {2}- w2 \(down\)/);
   });
   it('rotates with approval and shows progress until every node has the new issuer', async () => {
     const s = threeManagers();

@@ -71,7 +71,7 @@ describe('demote guardrails', () => {
     const phases: string[] = [];
     const r = await planAndApply(changeRole('worker', 60, 10), swarm, { node: 'm4' }, { progress: (t) => phases.push(t) });
     expect(r.title).toBe('m4 is becoming a worker');
-    expect(renderPlainText(r)).toMatch(/has not finished leaving Raft after 0 s.*`\/swarm status` shows when it has/s);
+    expect(renderPlainText(r)).toMatch(/has not finished leaving Raft after 0 s.*\/swarm status shows when it has/s);
     expect(phases.at(-1)).toBe('Waiting for m4 to leave Raft…');
     expect(swarm.changes).toHaveLength(1);
   });

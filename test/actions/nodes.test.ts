@@ -22,7 +22,7 @@ describe('nodes', () => {
   it('pages a large swarm and says how to see the rest; every page fits one Slack message', async () => {
     const s = big(1000);
     const first = await answer(s, 'nodes');
-    expect(renderPlainText(first)).toMatch(new RegExp(`page 1 of ${Math.ceil(1003 / NODES_PER_PAGE)}: type \`/swarm nodes --page 2\` for more`));
+    expect(renderPlainText(first)).toMatch(new RegExp(`page 1 of ${Math.ceil(1003 / NODES_PER_PAGE)}: type /swarm nodes --page 2 for more`));
     expect(JSON.stringify(renderBlockKit(first))).not.toMatch(/did not fit/);
     const last = await answer(s, `nodes --page ${Math.ceil(1003 / NODES_PER_PAGE)}`);
     expect(last.parts.find((p) => p.kind === 'table')).toMatchObject({ rows: expect.any(Array) });

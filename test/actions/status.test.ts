@@ -49,7 +49,7 @@ describe('status', () => {
     const r = await status(swarm);
     expect(r.title).toBe('Swarm prod: degraded');
     const text = renderPlainText(r);
-    expect(text).toContain('Unreachable manager: `mgr-2`');
+    expect(text).toContain('Unreachable manager: mgr-2');
     golden('status-degraded', text);
   });
 
@@ -79,7 +79,7 @@ describe('status', () => {
     expect(r.tone).toBe('error');
     const text = renderPlainText(r);
     expect(text).toContain('1 of 3 managers reachable; quorum needs 2');
-    expect(text).toContain('`mgr-1` via tcp://10.0.0.1:2376');
+    expect(text).toContain('mgr-1 via tcp://10.0.0.1:2376');
     expect(text).toContain('Raft address 10.0.0.2:2377');
     golden('status-quorum-lost', text);
   });

@@ -42,10 +42,12 @@ describe.skipIf(labUnavailable())('the terminal conversation against the lab', (
   beforeAll(() => resetSpares(readLab()));
   afterAll(() => {
     resetSpares(readLab());
-    try {
-      docker('lab-n1', 'network', 'rm', 'conv-demo');
-    } catch {
-      /* never created */
+    for (const net of ['conv-demo', 'conv-enc']) {
+      try {
+        docker('lab-n1', 'network', 'rm', net);
+      } catch {
+        /* never created */
+      }
     }
   });
 
@@ -106,6 +108,21 @@ describe.skipIf(labUnavailable())('the terminal conversation against the lab', (
     }
     // no join token ever reaches the screen
     expect(out).not.toMatch(/SWMTKN-/);
+  });
+
+  it('an encrypted overlay on the lab: said to carry nothing here; its check shows its phases, FAILS, and is audited as failed', { timeout: 300_000 }, async () => {
+    const r = await npmStart(['--script', script(['/swarm overlay create conv-enc --encrypted', '/swarm overlay check conv-enc', ':audit'])]);
+    expect(r.err).not.toMatch(/\[log error\]/);
+    const [create, check, audit] = r.out.split(/\n@\w+ in #C0OPS › /).slice(1);
+    expect(create).toMatch(/Created overlay conv-enc in lab/);
+    expect(create).toMatch(/Encrypted overlays carry no traffic on lab: its hosts can't do IPsec \(ESP\)/);
+    expect(create).not.toMatch(/Check it end to end/);
+    // the phases the Slack message is edited to show, one transcript line each
+    expect(check).toMatch(/⏳ Working on \/swarm overlay check: (Probe running on \d+ of \d+ nodes…|\d+ of \d+ probe tasks reported…)/);
+    expect(check).toMatch(/┃ ✖ Overlay check conv-enc: FAILED/);
+    expect(audit).toMatch(/audit: failed \/swarm overlay check conv-enc/);
+    expect(audit).not.toMatch(/audit: succeeded \/swarm overlay check/);
+    expect(r.out).toMatch(/The swarm lab keeps running for next time/);
   });
 
   it('Docker\'s own DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH reach the same swarm, one-shot and in a conversation', { timeout: 120_000 }, async () => {

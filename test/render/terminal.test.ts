@@ -24,7 +24,7 @@ describe('the terminal renderer', () => {
     expect(text).toBe(
       [
         '┃ [info] Approval needed: promote w-1 to manager',
-        '┃ @U0OPS asks to promote `w-1` <worker>. ⚠ 4 managers',
+        '┃ @U0OPS asks to promote w-1 <worker>. ⚠ 4 managers',
         '┃ Now:               3 of 3',
         '┃ After the promote: 4 of 4',
         '┃',
@@ -35,7 +35,7 @@ describe('the terminal renderer', () => {
         '┃',
         '┃ Warnings',
         '┃   • even number of managers',
-        '┃ Request `r1` · only an approver other than @U0OPS can approve',
+        '┃ Request r1 · only an approver other than @U0OPS can approve',
         '┃',
         '┃ [1] Approve   [2] Deny… ▾',
         '',

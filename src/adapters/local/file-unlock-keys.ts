@@ -13,6 +13,10 @@ export class FileUnlockKeys implements UnlockKeyStore {
     writeFileSync(this.file(cluster), key, { mode: 0o600 });
   }
 
+  where(cluster: string): string {
+    return `in the file \`${this.file(cluster)}\` (readable by its owner only)`;
+  }
+
   async get(cluster: string): Promise<string | undefined> {
     const f = this.file(cluster);
     return existsSync(f) ? readFileSync(f, 'utf8').trim() || undefined : undefined;

@@ -150,7 +150,7 @@ export const LOCAL_PEOPLE = { you: 'ULOCAL', approver: 'UAPPROVER' } as const;
 export const LOCAL_CHANNELS = { ops: 'C0OPS', audit: 'C0AUDIT', alerts: 'C0ALERTS' } as const;
 
 /** The policy of a generated folder: one cluster, limited to the ops channel, two people, a watch channel. */
-export function defaultPolicy(cluster: string, probeImage: string): Record<string, unknown> {
+export function defaultPolicy(cluster: string, probeImage: string, o: { ipsec?: boolean } = {}): Record<string, unknown> {
   return {
     defaultCluster: cluster,
     auditChannel: LOCAL_CHANNELS.audit,
@@ -160,7 +160,7 @@ export function defaultPolicy(cluster: string, probeImage: string): Record<strin
     probeImage,
     rotateAfterJoin: true,
     clusters: {
-      [cluster]: { rotate: ['worker'], allowChannels: [LOCAL_CHANNELS.ops], watch: { channel: LOCAL_CHANNELS.alerts, graceMinutes: 0 } },
+      [cluster]: { rotate: ['worker'], allowChannels: [LOCAL_CHANNELS.ops], ...(o.ipsec === false ? { ipsec: false } : {}), watch: { channel: LOCAL_CHANNELS.alerts, graceMinutes: 0 } },
     },
   };
 }
@@ -170,14 +170,14 @@ export function defaultPolicy(cluster: string, probeImage: string): Record<strin
  * every time (the lab makes new ones when it is rebuilt), and a policy and
  * Slack secrets only when there are none yet (an edited policy.json stays).
  */
-export function writeDefaultFolder(dir: string, o: { cluster: string; creds: ClusterCredentials; probeImage: string }): void {
+export function writeDefaultFolder(dir: string, o: { cluster: string; creds: ClusterCredentials; probeImage: string; ipsec?: boolean }): void {
   const put = (file: string, text: string, mode = 0o600, keep = false) => {
     const full = path.join(dir, file);
     if (keep && existsSync(full)) return;
     mkdirSync(path.dirname(full), { recursive: true, mode: 0o700 });
     writeFileSync(full, text, { mode });
   };
-  put('policy.json', JSON.stringify(defaultPolicy(o.cluster, o.probeImage), null, 2) + '\n', 0o644, true);
+  put('policy.json', JSON.stringify(defaultPolicy(o.cluster, o.probeImage, o.ipsec === undefined ? {} : { ipsec: o.ipsec }), null, 2) + '\n', 0o644, true);
   // nothing leaves this machine: the signing secret signs the local jobs and buttons, the token is never sent
   put(SSM_NAMES.signingSecret, randomBytes(32).toString('hex') + '\n', 0o600, true);
   put(SSM_NAMES.botToken, 'xoxb-local-never-sent\n', 0o600, true);
