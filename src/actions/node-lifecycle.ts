@@ -4,10 +4,11 @@ import { reply, type Reply, type ReplyPart } from '../domain/reply.js';
 import { code } from '../render/escape.js';
 import type { SwarmNode } from '../ports.js';
 import type { ArgsFor } from '../commands/registry.js';
+import { readConstraints, schedulable } from '../shared/placement.js';
 import { resolveNode } from './resolve-node.js';
-import type { ChangeAction } from './types.js';
+import type { ChangeAction, ReadContext } from './types.js';
 
-type NodeArgs = ArgsFor<'drain'>;
+type NodeArgs = ArgsFor<'promote'>;
 interface NodePlan {
   node: SwarmNode;
 }
@@ -99,7 +100,7 @@ export const changeRole = (to: 'manager' | 'worker', settleMs = ROLE_SETTLE_MS, 
 });
 
 /** drain / activate: where tasks run. Raft membership is untouched by either. */
-export const changeAvailability = (to: 'drain' | 'active'): ChangeAction<NodeArgs, NodePlan> => ({
+export const changeAvailability = (to: 'drain' | 'active'): ChangeAction<NodeArgs & { force?: boolean }, NodePlan> => ({
   async plan(ctx, args) {
     const nodes = await ctx.swarm.nodes.list();
     const node = resolveNode(nodes, args.node);
@@ -126,6 +127,14 @@ export const changeAvailability = (to: 'drain' | 'active'): ChangeAction<NodeArg
         );
       }
       details.push({ kind: 'context', text: `${activeLeft.length} other ready, active node${activeLeft.length === 1 ? '' : 's'} will take its tasks.` });
+      const radius = await blastRadius(ctx, node, nodes);
+      if (radius.stranded.length && !args.force) {
+        throw new QuorumGuardError(
+          `Draining ${code(node.hostname)} would leave ${radius.stranded.map((s) => code(s)).join(', ')} with no other node to run on (${radius.why.join('; ')}). ` +
+            `Nothing was changed. Make room first (\`/swarm activate <node>\`, or a node label its constraints ask for), or type \`/swarm drain ${node.hostname} --force\` to take ${radius.stranded.length === 1 ? 'it' : 'them'} down.`,
+        );
+      }
+      details.push(...radius.parts);
     }
     return { summary, details, data: { node } };
   },
@@ -136,3 +145,38 @@ export const changeAvailability = (to: 'drain' | 'active'): ChangeAction<NodeArg
     return reply(`${node.hostname} is now ${to === 'drain' ? 'drained' : 'active'}`, 'ok', plan.details);
   },
 });
+
+/**
+ * What a drain does to the services with tasks on the node: where each goes,
+ * which one has nowhere to go, which single-replica one is down meanwhile.
+ */
+async function blastRadius(ctx: ReadContext, node: SwarmNode, nodes: SwarmNode[]): Promise<{ parts: ReplyPart[]; stranded: string[]; why: string[] }> {
+  const [services, tasks] = await Promise.all([ctx.swarm.services.list(), ctx.swarm.services.tasks()]);
+  const here = new Map<string, number>();
+  for (const t of tasks) if (t.nodeId === node.id && t.desiredState === 'running') here.set(t.serviceId, (here.get(t.serviceId) ?? 0) + 1);
+  const rows: string[][] = [];
+  const stranded: string[] = [];
+  const why: string[] = [];
+  const guesses = new Set<string>();
+  for (const svc of services.filter((s) => here.has(s.id)).sort((a, b) => a.name.localeCompare(b.name))) {
+    const placement = readConstraints(svc.constraints);
+    for (const u of placement.unknown) guesses.add(u);
+    const elsewhere = nodes.filter((n) => n.id !== node.id && schedulable(n) && placement.matches(n));
+    const count = here.get(svc.id)!;
+    if (svc.mode === 'global') {
+      rows.push([svc.name, 'global', `its task here stops; ${svc.running - count} keep running elsewhere`]);
+    } else if (!elsewhere.length) {
+      stranded.push(svc.name);
+      why.push(svc.constraints.length ? `${svc.name}: ${svc.constraints.join(', ')} matches no other ready, active node` : `${svc.name}: no other ready, active node`);
+      rows.push([svc.name, `${count} of ${svc.replicas}`, 'NO OTHER NODE: down until this node is active again']);
+    } else if ((svc.replicas ?? 0) <= 1) {
+      rows.push([svc.name, `${count} of ${svc.replicas}`, `down until its task restarts elsewhere (${elsewhere.length} eligible node${elsewhere.length === 1 ? '' : 's'})`]);
+    } else {
+      rows.push([svc.name, `${count} of ${svc.replicas}`, `${count === 1 ? 'moves' : 'move'} to ${elsewhere.length} eligible node${elsewhere.length === 1 ? '' : 's'}; ${svc.running - count} keep running`]);
+    }
+  }
+  if (!rows.length) return { parts: [{ kind: 'context', text: `No service has a task on ${code(node.hostname)}.` }], stranded, why };
+  const parts: ReplyPart[] = [{ kind: 'table', noun: 'services', columns: ['SERVICE', 'TASKS HERE', 'WHAT HAPPENS'], rows }];
+  if (guesses.size) parts.push({ kind: 'context', text: `Not judged from the node list (counted as matching): ${[...guesses].map((g) => code(g)).join(', ')}.` });
+  return { parts, stranded, why };
+}

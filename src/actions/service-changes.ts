@@ -118,7 +118,7 @@ export const serviceUpdate: ChangeAction<ArgsFor<'service update'>, Step[]> = {
     const s = await service(ctx, args.service);
     const image = args.image!;
     if (s.image === image) return { ...stepPlan(ctx, [s], [], ''), done: reply(`${s.name} already runs ${shortImage(image)}`, 'ok', [{ kind: 'text', text: `${code(s.name)} already runs ${code(image)}. Nothing was changed.` }]) };
-    const step = { id: s.id, name: s.name, change: { kind: 'image' as const, image }, what: `image ${code(shortImage(s.image))} → ${code(shortImage(image))}` };
+    const step = { id: s.id, name: s.name, change: { kind: 'image' as const, image }, what: `image ${shortImage(s.image)} → ${shortImage(image)}` };
     return stepPlan(ctx, [s], [step], `update ${code(s.name)} on ${code(ctx.cluster)} from ${code(shortImage(s.image))} to ${code(shortImage(image))}`);
   },
   apply: applyAll('Update'),
@@ -126,7 +126,7 @@ export const serviceUpdate: ChangeAction<ArgsFor<'service update'>, Step[]> = {
 
 function rollbackStep(s: SwarmService): Step {
   const prev = s.previous!;
-  const changes = [prev.image !== s.image ? `image ${code(shortImage(s.image))} → ${code(shortImage(prev.image))}` : '', prev.replicas !== undefined && prev.replicas !== s.replicas ? `replicas ${s.replicas} → ${prev.replicas}` : ''].filter(Boolean);
+  const changes = [prev.image !== s.image ? `image ${shortImage(s.image)} → ${shortImage(prev.image)}` : '', prev.replicas !== undefined && prev.replicas !== s.replicas ? `replicas ${s.replicas} → ${prev.replicas}` : ''].filter(Boolean);
   return { id: s.id, name: s.name, change: { kind: 'rollback' }, what: changes.join(', ') || 'the previous spec' };
 }
 

@@ -118,8 +118,8 @@ export const COMMANDS = [
   }),
   defineCommand({
     name: 'drain',
-    summary: 'move tasks off a node (availability drain)',
-    args: nodeArgs,
+    summary: 'move tasks off a node (availability drain), saying what happens to each service',
+    args: { ...nodeArgs, force: toggle('drain even though a service has no other node it may run on') },
     role: 'operator',
     kind: 'change',
   }),
@@ -291,7 +291,7 @@ export const COMMANDS = [
   }),
   defineCommand({
     name: 'stack',
-    summary: 'one stack\'s services (as `services --stack`)',
+    summary: 'one stack\'s services (as services --stack S)',
     args: { stack: positional(serviceRef, 'name') },
     role: 'viewer',
     kind: 'read',

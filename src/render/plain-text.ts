@@ -30,7 +30,14 @@ function part(p: ReplyPart): string[] {
 }
 
 /** Slack's marks as plain text: *bold* and `code` keep their words, lose their marks (as the terminal shows them without colour). */
-const unmark = (s: string) => s.replace(BOLD, '$1$2').replace(/`([^`\n]+)`/g, '$1');
+const unmarkProse = (s: string) => s.replace(BOLD, '$1$2').replace(/`([^`\n]+)`/g, '$1');
+/** a ```code block``` (log lines) loses its fences and keeps its lines exactly as they are */
+const unmark = (s: string) =>
+  s
+    .split('```')
+    .map((piece, i) => (i % 2 ? piece.replace(/^\n|\n$/g, '') : unmarkProse(piece)))
+    .join('\n')
+    .replace(/^\n+|\n+$/g, '');
 
 /** For the one-shot runner and golden files: the whole reply, nothing cut, no Slack mark left. */
 export function renderPlainText(r: Reply): string {

@@ -95,3 +95,33 @@ describe('drain', () => {
     expect(swarm.changes).toEqual([]);
   });
 });
+
+describe('drain: the blast radius', () => {
+  const swarmWithServices = async () => {
+    const { service, task } = await import('../support/fixtures.js');
+    const s = new FakeSwarm([manager('m1', { leader: true }), worker('w1', { nodeLabels: { disk: 'ssd' }, labels: { disk: 'ssd' } }), worker('w2')]);
+    const [m1, w1, w2] = s.nodeList.map((n) => n.id);
+    const db = service('db', { replicas: 1, running: 1, desired: 1, constraints: ['node.labels.disk==ssd'] });
+    const web = service('web', { replicas: 3, running: 3, desired: 3 });
+    const cache = service('cache', { replicas: 1, running: 1, desired: 1 });
+    const agent = service('agent', { mode: 'global', running: 3, desired: 3 });
+    s.serviceList = [db, web, cache, agent];
+    s.serviceTasks = [task(db, 1, w1!), task(web, 1, m1!), task(web, 2, w1!), task(web, 3, w2!), task(cache, 1, w1!), task(agent, undefined, w1!), task(agent, undefined, w2!), task(agent, undefined, m1!)];
+    return s;
+  };
+  it('refuses a drain that leaves a constrained service nowhere to run, naming it and --force; changes nothing', async () => {
+    const s = await swarmWithServices();
+    await expect(answer(s, 'drain w1')).rejects.toThrow(/would leave `db` with no other node to run on \(db: node.labels.disk==ssd matches no other ready, active node\)\. Nothing was changed\..*\/swarm drain w1 --force/);
+    expect(s.changes).toEqual([]);
+  });
+  it('its dry run lists every service on the node and what happens to it; --force drains', async () => {
+    const s = await swarmWithServices();
+    const dry = renderPlainText(await answer(s, 'drain w2 --dry-run'));
+    expect(dry).toMatch(/web\s+1 of 3\s+moves to 2 eligible nodes; 2 keep running/);
+    expect(dry).toMatch(/agent\s+global\s+its task here stops; 2 keep running elsewhere/);
+    const forced = renderPlainText(await answer(s, 'drain w1 --force'));
+    expect(forced).toMatch(/db\s+1 of 1\s+NO OTHER NODE/);
+    expect(forced).toMatch(/cache\s+1 of 1\s+down until its task restarts elsewhere \(2 eligible nodes\)/);
+    expect(s.changes).toHaveLength(1);
+  });
+});

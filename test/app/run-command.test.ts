@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { REGISTRY } from '../../src/commands/registry.js';
 import { readOnly } from '../../src/ports.js';
-import { daemonInfo, FakeSwarm, manager, worker } from '../support/fixtures.js';
+import { daemonInfo, FakeSwarm, manager, service, worker } from '../support/fixtures.js';
 import { run } from '../support/run.js';
 
 /** A valid value for each positional label, so every command can be typed in a test. */
@@ -19,7 +19,15 @@ const EXAMPLES: Record<string, string> = {
 };
 
 /** Commands whose example needs more than its positionals, or a swarm in a certain state. */
+/** a service `web` of stack `app` that was updated once (it has a previous spec) */
+const withService = (s: FakeSwarm) => void (s.serviceList = [service('web', { stack: 'app', previous: { image: 'registry.example/app:0.9', replicas: 2, fingerprint: 'old' } })]);
+
 const SPECIAL: Record<string, { text: string; setup?: (s: FakeSwarm) => void }> = {
+  'service scale': { text: 'service scale web=3', setup: withService },
+  'service restart': { text: 'service restart web', setup: withService },
+  'service update': { text: 'service update web --image registry.example/app:2.0', setup: withService },
+  'service rollback': { text: 'service rollback web', setup: withService },
+  'stack rollback': { text: 'stack rollback app', setup: withService },
   demote: { text: 'demote m2' },
   unlock: { text: 'unlock m1', setup: (s) => void (s.opts.probes = [{ endpoint: 'tcp://10.0.0.1:2376', daemonUp: true, info: daemonInfo({ name: 'm1', localState: 'locked' }) }]) },
   'node rm': { text: 'node rm m2 --force' },
@@ -68,6 +76,7 @@ describe('the two-person rule is structural', () => {
     const r = readOnly(swarm()) as unknown as Record<string, Record<string, unknown>>;
     expect(Object.keys(r['nodes']!).sort()).toEqual(['info', 'inspectDaemon', 'list', 'probeManagers']);
     expect(Object.keys(r['networks']!).sort()).toEqual(['list', 'usage']);
+    expect(Object.keys(r['services']!).sort()).toEqual(['inspect', 'list', 'logs', 'tasks']);
     expect(r['tokens']).toBeUndefined();
     expect(r['probe']).toBeUndefined();
   });

@@ -24,7 +24,7 @@ import { renderBlockKit, type SlackMessage } from '../../src/render/block-kit.js
 import { renderPlainText } from '../../src/render/plain-text.js';
 import type { InfoProbe, ServiceTask, SwarmNode } from '../../src/ports.js';
 import { credentials, FakeChat, FakeQueue, MemoryLedger, MemoryLog, MemoryState, MemoryUnlockKeys, policies, testPolicy } from '../support/fakes.js';
-import { daemonInfo, FakeSwarm, manager, network, worker } from '../support/fixtures.js';
+import { daemonInfo, FakeSwarm, service, task, manager, network, worker } from '../support/fixtures.js';
 
 const NOW = new Date('2026-11-21T10:00:00Z');
 const SECRET = 'secret';
@@ -135,7 +135,7 @@ function world(swarm: FakeSwarm = withSpareDaemons(prodSwarm())) {
     pending: state,
     history: state,
   };
-  const worker = createWorker({ ...deps, ledger: new MemoryLedger(), signingSecret: async () => SECRET });
+  const worker = createWorker({ ...deps, ledger: new MemoryLedger(), signingSecret: async () => SECRET, botToken: async () => 'xoxb-golden-bot-token' });
   const sweeper = createApprovalSweep(deps);
   let clicks = 0;
   // what was delivered before the latest job: the `last…` getters see only what that job delivered,
@@ -521,6 +521,105 @@ describe('golden: the two-person rule', () => {
     expect(await unanswered.sweep()).toEqual({ expired: ['req-promote-3'], legacyRemoved: 0 });
     golden('sweep-expired', unanswered.lastUpdate());
     golden('audit-channel-expired', unanswered.auditPost('expired'));
+  });
+});
+
+describe('golden: services and stacks', () => {
+  /** a shop: web healthy on 3 workers, api mid-update, worker crash-looping, one global agent */
+  function shopSwarm(): FakeSwarm {
+    const swarm = prodSwarm();
+    const [m1, , , w1, w2, w3] = swarm.nodeList.map((n) => n.id);
+    const web = service('shop_web', { replicas: 3, running: 3, desired: 3, stack: 'shop', image: 'registry.example/shop/web:1.4.1', ports: [{ published: 443, target: 8443, protocol: 'tcp', mode: 'ingress' }], previous: { image: 'registry.example/shop/web:1.4.0', replicas: 3, fingerprint: 'old' } });
+    const api = service('shop_api', { replicas: 2, running: 1, desired: 2, stack: 'shop', image: 'registry.example/shop/api:2.0.0', update: { state: 'updating', message: 'update in progress' }, secrets: ['api_db_password'], envNames: ['DB_HOST', 'LOG_LEVEL'], constraints: ['node.role==worker'] });
+    const jobs = service('jobs', { replicas: 1, running: 0, desired: 1, image: 'registry.example/jobs:7' });
+    const agent = service('node-agent', { mode: 'global', running: 6, desired: 6, image: 'registry.example/agent:3' });
+    swarm.serviceList = [web, api, jobs, agent];
+    const at = (min: number) => new Date(NOW.getTime() - min * MINUTE);
+    swarm.serviceTasks = [
+      task(web, 1, w1!, { at: at(120) }),
+      task(web, 2, w2!, { at: at(120) }),
+      task(web, 3, w3!, { at: at(120) }),
+      task(api, 1, w1!, { at: at(3) }),
+      task(api, 2, w2!, { state: 'pending', error: 'no suitable node (insufficient resources on 3 nodes)', at: at(1) }),
+      ...[2, 4, 6].map((m, i) => task(jobs, 1, w3!, { id: `jobsfail${i}`.padEnd(25, '0'), state: 'failed', desiredState: 'shutdown', error: 'task: non-zero exit (137)', exitCode: 137, at: at(m) })),
+      task(jobs, 1, w3!, { id: 'jobsnow'.padEnd(25, '0'), state: 'starting', at: at(0) }),
+      ...swarm.nodeList.map((n) => task(agent, undefined, n.id, { at: at(600) })),
+    ];
+    void m1;
+    return swarm;
+  }
+
+  it('services, service <name> (a crash loop), stacks and stack <name>', async () => {
+    const w = world(shopSwarm());
+    await w.command('services', 'U0VIEW', 'req-svc-1');
+    golden('services', w.lastResponse());
+    await w.command('service jobs', 'U0VIEW', 'req-svc-2');
+    expect(w.lastResponse()?.title).toBe('Service jobs on prod: crash loop');
+    golden('service-crash-loop', w.lastResponse());
+    await w.command('service shop_api', 'U0VIEW', 'req-svc-3');
+    golden('service-updating', w.lastResponse());
+    await w.command('stacks', 'U0VIEW', 'req-svc-4');
+    golden('stacks', w.lastResponse());
+    await w.command('stack shop', 'U0VIEW', 'req-svc-5');
+    golden('stack', w.lastResponse());
+  });
+
+  it('service logs: in time order across tasks, redacted; a long answer attached', async () => {
+    const swarm = shopSwarm();
+    const web = swarm.serviceList[0]!;
+    const [, , , w1, w2] = swarm.nodeList.map((n) => n.id);
+    const [t1, t2] = swarm.serviceTasks.filter((t) => t.serviceId === web.id);
+    const line = (sec: number, task: typeof t1, node: string, text: string) => ({ at: `2026-12-03T09:59:${String(sec).padStart(2, '0')}.000000000Z`, taskId: task!.id, nodeId: node, stream: 'stdout' as const, text });
+    swarm.serviceLogs.set(web.id, {
+      lines: [line(3, t2, w2!, 'GET /health 200'), line(1, t1, w1!, 'listening on :8443'), line(2, t1, w1!, 'bot token xoxb-1234-5678-abcdefABCDEF leaked'), line(4, t1, w1!, 'AKIAABCDEFGHIJKLMNOP in a config dump')],
+      errors: [],
+    });
+    const w = world(swarm);
+    await w.command('service logs shop_web', 'U0OPS', 'req-svc-6');
+    golden('service-logs', w.lastResponse());
+    swarm.serviceLogs.set(web.id, { lines: Array.from({ length: 120 }, (_, i) => line(i % 60, i % 2 ? t1 : t2, i % 2 ? w1! : w2!, `request ${i} served in ${i % 7} ms`)), errors: [] });
+    await w.command('service logs shop_web --tail 100', 'U0OPS', 'req-svc-7');
+    expect(w.lastResponse()?.attachments?.[0]?.filename).toBe('shop_web-logs.txt');
+    golden('service-logs-attached', w.lastResponse());
+  });
+
+  it('update: converged, and paused with the failing task', async () => {
+    const swarm = shopSwarm();
+    const web = swarm.serviceList[0]!;
+    const w = world(swarm);
+    const update = swarm.services.update;
+    swarm.services.update = async (id, change) => {
+      const r = await update(id, change);
+      const now = swarm.serviceList.find((x) => x.id === id)!;
+      swarm.serviceTasks = swarm.serviceTasks.filter((t) => t.serviceId !== id).concat(Array.from({ length: now.replicas ?? 1 }, (_, i) => task(now, i + 1, swarm.nodeList[3 + i]!.id)));
+      return r;
+    };
+    await w.command('service update shop_web --image registry.example/shop/web:1.4.2 --dry-run', 'U0OPS', 'req-svc-8');
+    golden('service-update-dry-run', w.lastResponse());
+    await w.command('service update shop_web --image registry.example/shop/web:1.4.2', 'U0OPS', 'req-svc-9');
+    expect(w.lastResponse()?.title).toBe('Update done');
+    golden('service-update-converged', w.lastResponse());
+    swarm.services.update = async () => {
+      const now = swarm.serviceList.find((x) => x.id === web.id)!;
+      Object.assign(now, { image: 'registry.example/shop/web:9.9', update: { state: 'paused', message: 'update paused due to failure or early termination of task taskbad' } });
+      swarm.serviceTasks.push(task(now, 1, swarm.nodeList[4]!.id, { id: 'taskbad'.padEnd(25, '0'), state: 'rejected', error: 'No such image: registry.example/shop/web:9.9', image: 'registry.example/shop/web:9.9' }));
+      return { warnings: [] };
+    };
+    await w.command('service update shop_web --image registry.example/shop/web:9.9', 'U0OPS', 'req-svc-10');
+    expect(w.lastResponse()?.title).toBe('Update paused');
+    golden('service-update-paused', w.lastResponse());
+  });
+
+  it('scale a global service, drain with no other node for a service: refusals that change nothing', async () => {
+    const swarm = shopSwarm();
+    const w = world(swarm);
+    await w.command('service scale node-agent=3', 'U0OPS', 'req-svc-11');
+    expectRefusal(w.lastResponse(), swarm);
+    golden('refusal-scale-global', w.lastResponse());
+    swarm.serviceList[1]!.constraints = [`node.hostname==wrk-1`];
+    await w.command('drain wrk-1', 'U0OPS', 'req-svc-12');
+    expectRefusal(w.lastResponse(), swarm);
+    golden('refusal-drain-stranded', w.lastResponse());
   });
 });
 

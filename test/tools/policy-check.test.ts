@@ -22,7 +22,7 @@ describe('policy:check', () => {
   it.each([
     ['a key left out', { ...good, defaultCluster: undefined }, 'defaultCluster is missing. Add it, e.g. "defaultCluster": "prod".'],
     ['a number in quotes', { ...good, approvalTtlMinutes: '15' }, 'approvalTtlMinutes is a string ("15"), but it must be a number: type 15, without the quotes.'],
-    ['a misspelt key', { ...good, clusters: { prod: { allowChannel: ['C0PRODOPS'] } } }, 'clusters.prod has a key "allowChannel" that the policy doesn\'t know: did you mean "allowChannels"? Keys allowed there: "rotate", "allowChannels", "roles", "joinCidrs", "ipsec", "watch".'],
+    ['a misspelt key', { ...good, clusters: { prod: { allowChannel: ['C0PRODOPS'] } } }, 'clusters.prod has a key "allowChannel" that the policy doesn\'t know: did you mean "allowChannels"? Keys allowed there: "rotate", "allowChannels", "roles", "joinCidrs", "ipsec", "watch", "approve".'],
     ['a word not in the list', { ...good, clusters: { prod: { rotate: ['workers'] } } }, 'clusters.prod.rotate[0] is "workers": type one of "worker", "manager" (did you mean "worker"?).'],
     ['a #name for a channel ID', { ...good, clusters: { prod: { allowChannels: ['#prod-ops'] } } }, 'clusters.prod.allowChannels[0] is "#prod-ops": it must be a Slack channel ID such as C0PRODOPS (not a #name). Type "C0PRODOPS" (a channel ID, not its #name) instead.'],
     ['a user ID that is a number', { ...good, roles: { ...good.roles, operator: [42] } }, 'roles.operator[0] is a number (42), but it must be a string. Type "U0OPS" (a member ID: in Slack, a profile\'s ⋮ menu, "Copy member ID") instead.'],
