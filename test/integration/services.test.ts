@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { docker, readLab } from './lab.js';
-import { labUnavailable, startHarness, type Harness } from './harness.js';
+import { labUnavailable, startHarness, USERS, type Harness } from './harness.js';
 
 const IMAGE = 'swarm-ops/probe:latest';
 const V2 = 'swarm-ops/probe:v2';
@@ -104,9 +104,19 @@ describe.skipIf(labUnavailable())('services on the real swarm', () => {
     expect(bad.resultText).toMatch(/on `lab-n\d`/);
     expect(bad.resultText).toMatch(/service rollback svc-web/);
 
-    const back = await h.slash('service rollback svc-web');
-    expect(back.resultText).toMatch(/Rollback done/);
+    // the verdict's Roll back button: signed, clicked by an operator, an ordinary command of theirs
+    const button = (bad.result?.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>)
+      .find((b) => b.type === 'actions')
+      ?.elements?.find((e) => e.text.text === 'Roll back');
+    expect(button, 'a Roll back button on the paused rollout').toBeDefined();
+    const postsBefore = h.slack.posts.length;
+    const click = await h.click({ actionId: button!.action_id, value: button!.value, user: USERS.operator, channel: 'C0PRODOPS' });
+    expect(click.status).toBe(200);
+    const after = JSON.stringify([...click.responses, ...h.slack.posts.slice(postsBefore).map((p) => p.body)]);
+    expect(after).toMatch(/Rollback done/);
     expect(docker('lab-n1', 'service', 'inspect', 'svc-web', '--format', '{{.Spec.TaskTemplate.ContainerSpec.Image}}')).toBe(V2);
+    expect(h.auditPosts().map((p) => JSON.stringify(p.body)).join('\n')).toMatch(/service rollback svc-web/);
+
   });
 
   it('restart rolls every task and converges', async () => {
