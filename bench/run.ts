@@ -27,6 +27,7 @@ import { labStatus } from './lab-status.js';
 import { kib, labCreds, median, mib, ms, nodeProcess, readLab, ROOT, type Row } from './lib.js';
 import { overlayTimes } from './overlay.js';
 import { synthetic } from './synthetic.js';
+import { servicesLab, servicesSynthetic } from './services.js';
 import { benchWatchPass } from './watch-pass.js';
 
 const argv = process.argv.slice(2);
@@ -92,12 +93,14 @@ if (wanted('ack') || wanted('loads')) {
 }
 await section('before', () => loadsBefore(option('before')!, quick ? 5 : 15, say));
 await section('synthetic', () => synthetic(quick ? 3 : 7));
+await section('services', () => servicesSynthetic(quick ? 3 : 7));
 if (wanted('lab')) {
   const lab = readLab();
   if (!lab) {
     skipped.push('lab: not up (npm run lab -- up)');
   } else {
     await section('lab', () => labStatus(lab, quick ? 5 : 15));
+    await section('lab', () => servicesLab(lab, quick ? 5 : 15));
     // the watch: one pass (warm function, nothing wrong) and its Docker requests, vs `docker node ls` typed by an operator
     await section('lab', async () => {
       const w = await benchWatchPass(lab, labCreds(lab));

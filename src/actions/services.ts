@@ -29,7 +29,11 @@ async function readAll(ctx: ReadContext): Promise<Row[]> {
   const [services, tasks] = await Promise.all([ctx.swarm.services.list(), ctx.swarm.services.tasks()]);
   const now = ctx.clock.now().getTime();
   const byService = new Map<string, SwarmTask[]>();
-  for (const t of tasks) byService.set(t.serviceId, [...(byService.get(t.serviceId) ?? []), t]);
+  for (const t of tasks) {
+    const list = byService.get(t.serviceId);
+    if (list) list.push(t);
+    else byService.set(t.serviceId, [t]);
+  }
   return services
     .map((svc) => ({ svc, health: serviceHealth(svc, byService.get(svc.id) ?? [], now) }))
     .sort((a, b) => Number(a.health.healthy) - Number(b.health.healthy) || naturalCompare(a.svc.name, b.svc.name));
