@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import pc from 'picocolors';
 import { z, type ZodIssue, type ZodTypeAny } from 'zod';
+import { REGISTRY } from '../commands/registry.js';
 import { didYouMean } from '../commands/suggest.js';
 import { knownClusters, PolicySchema, type Policy } from '../config/policy.js';
 
@@ -219,7 +220,22 @@ export function checkPolicyText(text: string): PolicyReport {
   }
   const parsed = PolicySchema.safeParse(input);
   if (!parsed.success) return { errors: parsed.error.issues.map((i) => describeIssue(i, input)), warnings: [] };
-  return { errors: [], warnings: policyWarnings(parsed.data), policy: parsed.data };
+  const errors = approveErrors(parsed.data);
+  return { errors, warnings: policyWarnings(parsed.data), ...(errors.length ? {} : { policy: parsed.data }) };
+}
+
+/** A cluster's `approve` names changing commands of the registry, and nothing else. */
+function approveErrors(policy: Policy): string[] {
+  const changing = [...REGISTRY.values()].filter((c) => c.mutating).map((c) => c.name);
+  return Object.entries(policy.clusters).flatMap(([cluster, c]) =>
+    c.approve
+      .map((name, i) => ({ name, i }))
+      .filter(({ name }) => !changing.includes(name))
+      .map(({ name, i }) => {
+        const near = didYouMean(name, changing);
+        return `clusters.${cluster}.approve[${i}] is "${name}", which is not a changing command${near ? ` (did you mean "${near}"?)` : ''}. Name commands such as "service update", "service scale" or "stack rollback".`;
+      }),
+  );
 }
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? '' : 's'}`;

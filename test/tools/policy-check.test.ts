@@ -26,6 +26,7 @@ describe('policy:check', () => {
     ['a word not in the list', { ...good, clusters: { prod: { rotate: ['workers'] } } }, 'clusters.prod.rotate[0] is "workers": type one of "worker", "manager" (did you mean "worker"?).'],
     ['a #name for a channel ID', { ...good, clusters: { prod: { allowChannels: ['#prod-ops'] } } }, 'clusters.prod.allowChannels[0] is "#prod-ops": it must be a Slack channel ID such as C0PRODOPS (not a #name). Type "C0PRODOPS" (a channel ID, not its #name) instead.'],
     ['a user ID that is a number', { ...good, roles: { ...good.roles, operator: [42] } }, 'roles.operator[0] is a number (42), but it must be a string. Type "U0OPS" (a member ID: in Slack, a profile\'s ⋮ menu, "Copy member ID") instead.'],
+    ['an approve list naming no changing command', { ...good, clusters: { prod: { approve: ['service updte'] } } }, 'clusters.prod.approve[0] is "service updte", which is not a changing command (did you mean "service update"?).'],
     ['a bad subnet', { ...good, clusters: { prod: { joinCidrs: ['10.0.0.0/33'] } } }, 'clusters.prod.joinCidrs[0]: 10.0.0.0/33 is not a CIDR subnet. Type it as ADDRESS/PREFIX, e.g. 10.20.0.0/24.'],
     ['a number out of range', { ...good, clusters: { prod: { watch: { channel: 'C0ALERTS', graceMinutes: -1 } } } }, 'clusters.prod.watch.graceMinutes is -1; it must be at least 0. Type 3 instead.'],
     ['an empty audit channel', { ...good, auditChannel: '' }, 'auditChannel is empty. Type "C0AUDIT" (a channel ID: the channel\'s details in Slack show it at the bottom) instead.'],
