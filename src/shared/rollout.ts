@@ -43,8 +43,10 @@ export function assessRollout(svc: SwarmService, upToDate: SwarmTask[], op: Serv
   if (state === 'paused' || state === 'rollback_paused') return { ...view, verdict: 'paused' };
   if (state === 'rollback_completed') return { ...view, verdict: op === 'rollback' ? 'converged' : 'rolled back' };
   if (state === 'updating' || state === 'rollback_started') return view;
-  // completed, or no update status at all (a scale): converged once every task of the spec runs
-  return done >= total ? { ...view, verdict: 'converged' } : view;
+  // completed, or no update status at all (a scale): converged once every task of the spec runs,
+  // and the ones a scale-down removes have stopped
+  const stopping = upToDate.filter((t) => t.serviceId === svc.id && t.desiredState !== 'running' && t.state === 'running').length;
+  return done >= total && !stopping ? { ...view, verdict: 'converged' } : view;
 }
 
 /** "web: 3 of 6 tasks on registry/app:1.4.2" */
