@@ -10,17 +10,11 @@ import { status } from '../src/actions/status.js';
 import { parsePolicy } from '../src/config/policy.js';
 import { readOnly, type Swarm } from '../src/ports.js';
 import { MemoryState } from '../test/support/fakes.js';
-import { countingSwarm, countRequests, labCreds, median, ms, run, timeMany, type LabJson, type Row } from './lib.js';
+import { countingSwarm, countRequests, dockerCli, labCreds, median, ms, timeMany, type LabJson, type Row } from './lib.js';
 
-const CLI = process.env.SWARM_LAB_DOCKER_CLI ?? '/usr/bin/docker';
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'lab', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
 const ctx = (swarm: Swarm) => ({ swarm: readOnly(swarm), policy, cluster: 'lab', user: 'U', requestId: 'r', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined });
 
-/** the CLI as an operator runs it: its own process, TLS to the first manager, no config of its own */
-function cli(lab: LabJson, host: string, tls: boolean, ...args: string[]) {
-  const tlsArgs = tls ? ['--tlsverify', '--tlscacert', lab.tls.ca, '--tlscert', lab.tls.cert, '--tlskey', lab.tls.key] : [];
-  return run(CLI, ['-H', host, ...tlsArgs, ...args], { env: { ...process.env, DOCKER_CONFIG: '/nonexistent', DOCKER_HOST: '', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '' }, timeout: 20_000 });
-}
 
 export async function labStatus(lab: LabJson, runs = 15): Promise<Row[]> {
   const creds = labCreds(lab);
@@ -39,11 +33,11 @@ export async function labStatus(lab: LabJson, runs = 15): Promise<Row[]> {
   const warm = await timeMany(runs, () => status.run(ctx(warmSwarm.swarm), {}));
   const warmCalls = warmSwarm.calls() / runs;
 
-  const both = await timeMany(runs, () => Promise.all([cli(lab, host, true, 'node', 'ls'), cli(lab, host, true, 'info')]));
-  const nodeLs = await timeMany(5, () => cli(lab, host, true, 'node', 'ls'));
+  const both = await timeMany(runs, () => Promise.all([dockerCli(lab, host, true, 'node', 'ls'), dockerCli(lab, host, true, 'info')]));
+  const nodeLs = await timeMany(5, () => dockerCli(lab, host, true, 'node', 'ls'));
   const cliCalls = await countRequests(lab.nodes.find((n) => n.role === 'manager')!.socket, async (proxy) => {
-    await cli(lab, proxy, false, 'node', 'ls');
-    await cli(lab, proxy, false, 'info');
+    await dockerCli(lab, proxy, false, 'node', 'ls');
+    await dockerCli(lab, proxy, false, 'info');
   });
   const section = 'status vs CLI';
   const managers = lab.nodes.filter((n) => n.role === 'manager').length;
@@ -59,7 +53,7 @@ export async function labStatus(lab: LabJson, runs = 15): Promise<Row[]> {
       data: { warm, both, nodeLs },
     },
     { section, measure: '/swarm status, fresh adapter (TLS set-up, version negotiation)', value: ms(median(cold)), baseline: `same CLI pair ${ms(baseline)}`, ratio: median(cold) / baseline, target: '≤ 1×', data: { cold } },
-    { section, measure: 'Docker API requests per status (warm / fresh)', value: `${warmCalls} / ${median(coldCalls)}`, baseline: `CLI pair ${cliCalls}`, ratio: warmCalls / cliCalls, data: { warmCalls, coldCalls, cliCalls, cli: path.basename(CLI) } },
+    { section, measure: 'Docker API requests per status (warm / fresh)', value: `${warmCalls} / ${median(coldCalls)}`, baseline: `CLI pair ${cliCalls}`, ratio: warmCalls / cliCalls, data: { warmCalls, coldCalls, cliCalls, cli: path.basename(process.env.SWARM_LAB_DOCKER_CLI ?? '/usr/bin/docker') } },
   ];
 }
 

@@ -177,3 +177,14 @@ export async function countRequests(socketPath: string, use: (host: string) => P
   }
   return calls;
 }
+
+const CLI = process.env.SWARM_LAB_DOCKER_CLI ?? '/usr/bin/docker';
+
+/** the docker CLI as an operator runs it: its own process, TLS to one manager (or plain HTTP to a proxy), no config of its own */
+export function dockerCli(lab: LabJson, host: string, tls: boolean, ...args: string[]) {
+  const tlsArgs = tls ? ['--tlsverify', '--tlscacert', lab.tls.ca, '--tlscert', lab.tls.cert, '--tlskey', lab.tls.key] : [];
+  return run(CLI, ['-H', host, ...tlsArgs, ...args], { env: { ...process.env, DOCKER_CONFIG: '/nonexistent', DOCKER_HOST: '', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '' }, timeout: 30_000 });
+}
+
+/** the docker CLI on a daemon's own unix socket (setting up what a benchmark reads) */
+export const socketCli = (socket: string, ...args: string[]) => run(CLI, ['-H', `unix://${socket}`, ...args], { timeout: 60_000 });

@@ -11,7 +11,7 @@ import { parsePolicy } from '../src/config/policy.js';
 import { readOnly, type Swarm } from '../src/ports.js';
 import { renderBlockKit } from '../src/render/block-kit.js';
 import { MemoryState } from '../test/support/fakes.js';
-import { countingSwarm, countRequests, labCreds, median, ms, run, timeMany, type LabJson, type Row } from './lib.js';
+import { countingSwarm, countRequests, dockerCli, labCreds, type LabJson, median, ms, type Row, socketCli, timeMany } from './lib.js';
 
 const policy = parsePolicy(JSON.stringify({ defaultCluster: 'big', auditChannel: 'C', roles: { viewer: ['*'], operator: [], approver: [] } }));
 const NO_ARGS = { stack: undefined, filter: undefined, page: undefined };
@@ -108,11 +108,6 @@ export async function servicesSynthetic(runs = 7): Promise<Row[]> {
   return rows;
 }
 
-const CLI = process.env.SWARM_LAB_DOCKER_CLI ?? '/usr/bin/docker';
-function cli(lab: LabJson, host: string, tls: boolean, ...args: string[]) {
-  const tlsArgs = tls ? ['--tlsverify', '--tlscacert', lab.tls.ca, '--tlscert', lab.tls.cert, '--tlskey', lab.tls.key] : [];
-  return run(CLI, ['-H', host, ...tlsArgs, ...args], { env: { ...process.env, DOCKER_CONFIG: '/nonexistent', DOCKER_HOST: '', DOCKER_TLS_VERIFY: '', DOCKER_CERT_PATH: '' }, timeout: 30_000 });
-}
 
 /** 20 services on the lab: `/swarm services` (warm adapter) vs `docker service ls` over TLS, times and requests */
 export async function servicesLab(lab: LabJson, runs = 15): Promise<Row[]> {
@@ -120,22 +115,21 @@ export async function servicesLab(lab: LabJson, runs = 15): Promise<Row[]> {
   const host = creds.endpoints[0]!;
   const manager = lab.nodes.find((n) => n.role === 'manager')!;
   const names = Array.from({ length: 20 }, (_, i) => `bench-svc-${i}`);
-  const socketCli = (...args: string[]) => run(CLI, ['-H', `unix://${manager.socket}`, ...args], { timeout: 60_000 });
-  await Promise.all(names.map((n) => socketCli('service', 'create', '--detach', '--no-resolve-image', '--name', n, '--replicas', '1', 'swarm-ops/probe:latest', 'sleep', '3600').catch(() => undefined)));
+  await Promise.all(names.map((n) => socketCli(manager.socket, 'service', 'create', '--detach', '--no-resolve-image', '--name', n, '--replicas', '1', 'swarm-ops/probe:latest', 'sleep', '3600').catch(() => undefined)));
   try {
     const warm = countingSwarm(creds);
     await servicesAction.run(ctx(warm.swarm, 'lab'), NO_ARGS);
     warm.reset();
     const ours = await timeMany(runs, () => servicesAction.run(ctx(warm.swarm, 'lab'), NO_ARGS));
     const ourCalls = warm.calls() / runs;
-    const theirs = await timeMany(runs, () => cli(lab, host, true, 'service', 'ls'));
-    const cliCalls = await countRequests(manager.socket, async (proxy) => void (await cli(lab, proxy, false, 'service', 'ls')));
+    const theirs = await timeMany(runs, () => dockerCli(lab, host, true, 'service', 'ls'));
+    const cliCalls = await countRequests(manager.socket, async (proxy) => void (await dockerCli(lab, proxy, false, 'service', 'ls')));
     const section = 'services vs CLI (lab, 20+ services)';
     return [
       { section, measure: '/swarm services, warm adapter (median)', value: ms(median(ours)), baseline: `docker service ls (TLS) ${ms(median(theirs))}`, ratio: median(ours) / median(theirs), target: '≤ 1×', data: { ours, theirs } },
       { section, measure: '  Docker API requests', value: String(ourCalls), baseline: `docker service ls: ${cliCalls}`, ratio: ourCalls / cliCalls },
     ];
   } finally {
-    await socketCli('service', 'rm', ...names).catch(() => undefined);
+    await socketCli(manager.socket, 'service', 'rm', ...names).catch(() => undefined);
   }
 }
