@@ -3,9 +3,16 @@ import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
 
 const MARK: Record<Tone, string> = { ok: '[ok]', warn: '[warn]', error: '[error]', info: '[info]' };
 
-export function alignTable(columns: string[], rows: string[][]): string[] {
+/**
+ * A table's lines, columns aligned on the cells as they will be seen.
+ * `escapeCell` (Block Kit's) escapes every cell on its way into the line; the
+ * padding is counted on the cell as typed, since Slack shows an entity as one
+ * character.
+ */
+export function alignTable(columns: string[], rows: string[][], escapeCell: (cell: string) => string = (c) => c): string[] {
   const widths = columns.map((c, i) => Math.max(c.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const line = (cells: string[]) => cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join('  ').trimEnd();
+  const line = (cells: string[]) =>
+    cells.map((c, i) => escapeCell(c) + (i === cells.length - 1 ? '' : ' '.repeat(Math.max(0, widths[i]! - c.length)))).join('  ').trimEnd();
   return [line(columns), ...rows.map(line)];
 }
 
@@ -18,6 +25,7 @@ function part(p: ReplyPart): string[] {
       return p.fields.map(([l, v]) => `${(l + ':').padEnd(w + 1)} ${v}`);
     }
     case 'table':
+      // cells are data, not markup: shown as they are (see renderPlainText)
       return alignTable(p.columns, p.rows);
     case 'list':
       return [`${p.title}:`, ...p.items.map((i) => `  - ${i}`)];
@@ -30,7 +38,11 @@ function part(p: ReplyPart): string[] {
 
 /** For the terminal and golden files: the whole reply, nothing cut. */
 export function renderPlainText(r: Reply): string {
-  const lines = [`${MARK[r.tone]} ${r.title}`];
-  for (const p of r.parts) lines.push('', ...part(p));
-  return unescapeForTerminal(lines.join('\n').replace(/\*([^*\n]+)\*/g, '$1')) + '\n';
+  const lines = [markup(`${MARK[r.tone]} ${r.title}`)];
+  // a table's cells are data: no *bold* and no entities are read in them
+  for (const p of r.parts) lines.push('', ...(p.kind === 'table' ? part(p) : part(p).map(markup)));
+  return lines.join('\n') + '\n';
 }
+
+/** Our markup in a line, for the terminal: *bold* marks dropped, entities and mentions as text. */
+const markup = (line: string) => unescapeForTerminal(line.replace(/\*([^*\n]+)\*/g, '$1'));
