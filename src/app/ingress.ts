@@ -11,6 +11,7 @@ import { describeError, isUserFacing, PermissionError } from '../errors.js';
 import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
+import { refusalBudget, type RefusalBudget } from './refusal-budget.js';
 import { AwsLambdaReceiver, slackRouter, type BlockActions, type ClickedAction, type SlashCommand } from './slack-events.js';
 
 export interface IngressDeps {
@@ -20,6 +21,8 @@ export interface IngressDeps {
   log: Log;
   clock: Clock;
   newRequestId?: () => string;
+  /** how many refusals per user become audit jobs (a worker run each); unbounded when absent (createSlackHandler sets one) */
+  refusals?: RefusalBudget;
   /** Bolt's own log lines, in our JSON format */
   boltLogger?: Logger;
 }
@@ -69,7 +72,10 @@ export async function acceptCommand(deps: IngressDeps, command: Omit<SlashComman
     try {
       authorize(policy, { user: command.user_id, channel: command.channel_id, team: command.team_id }, cluster, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
     } catch (err) {
-      if (err instanceof PermissionError) {
+      // bounded per user before any worker run: over the bound, the refusal is logged (below) and answered, not handed on
+      if (err instanceof PermissionError && deps.refusals && !deps.refusals.take(command.user_id, deps.clock.now().getTime())) {
+        deps.log.warn('refusal not handed to the audit: over the per-user limit', { requestId, user: command.user_id, command: commandName });
+      } else if (err instanceof PermissionError) {
         const audit: AuditJob = {
           kind: 'audit',
           event: {
@@ -205,7 +211,7 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
   async function build(): Promise<SlackHandler> {
     const { signingSecret, botToken } = await deps.secrets();
     // every job leaves signed: the worker runs nothing else
-    const signed: IngressDeps = { ...deps, queue: { enqueue: (job) => deps.queue.enqueue(signJob(job, signingSecret)) } };
+    const signed: IngressDeps = { ...deps, refusals: deps.refusals ?? refusalBudget(), queue: { enqueue: (job) => deps.queue.enqueue(signJob(job, signingSecret)) } };
     const logger = deps.boltLogger;
     const receiver = new AwsLambdaReceiver({
       signingSecret,
