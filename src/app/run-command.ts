@@ -44,7 +44,8 @@ export type Outcome =
 export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequest, approval?: { request: VerifiedApproval; approver: string }): Promise<Outcome> {
   const parsed = parseCommand(req.text);
   const spec = parsed.spec;
-  const cluster = resolveCluster(policy, req.channel, parsed.args.cluster);
+  // an approved request runs on the cluster it was approved for, never on whatever the channel maps to now
+  const cluster = approval ? approvedCluster(policy, parsed, approval.request) : resolveCluster(policy, req.channel, parsed.args.cluster);
   authorize(policy, req, cluster, spec.role, `run \`/swarm ${spec.name}\``);
 
   // offline commands (help) load no credentials and get no swarm
@@ -94,7 +95,7 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
         cluster,
       };
     }
-    if (approval.approver === req.user || approval.request.requester !== req.user || approval.request.id !== req.requestId) {
+    if (approval.approver === req.user || approval.request.requester !== req.user || approval.request.id !== req.requestId || approval.request.cluster !== cluster) {
       throw new UserFacingError('APPROVAL', 'This approval does not belong to this request; nothing was changed.');
     }
     const changed = Object.entries(approval.request.binding ?? {}).filter(([k, v]) => plan.binding?.[k] !== v);
@@ -107,6 +108,19 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
   }
   const changeCtx: ChangeContext = { ...base, swarm: swarm!, claims: deps.claims, unlockKeys: deps.unlockKeys, ...(approval ? { approval: { approver: approval.approver } } : {}) };
   return { kind: 'answer', reply: await change.apply(changeCtx, parsed.args, plan), parsed, cluster, audit: 'succeeded' };
+}
+
+/**
+ * The cluster an approval is for: the one in the signed request, still known
+ * to the policy, and the one the text names if it names one (they were the
+ * same when it was signed; a mismatch is refused).
+ */
+function approvedCluster(policy: Policy, parsed: ParsedCommand, request: VerifiedApproval): string {
+  const cluster = resolveCluster(policy, undefined, request.cluster);
+  if (parsed.args.cluster !== undefined && parsed.args.cluster !== cluster) {
+    throw new UserFacingError('APPROVAL', `This request was approved for \`${cluster}\`, not for the cluster its text names; nothing was changed.`);
+  }
+  return cluster;
 }
 
 /** How a binding reads in a refusal. */
