@@ -86,9 +86,9 @@ export class DockerDaemons implements DaemonOps {
     this.settleMs = timeouts.settleMs ?? 15_000;
   }
 
-  /** a client whose sockets may stay silent as long as a slow call takes */
-  private slow(url: string) {
-    return this.t.daemon(url, this.slowCallMs + 15_000);
+  /** a client whose sockets may stay silent as long as a slow call takes; with `pin`, held to that certificate */
+  private slow(url: string, pin?: string) {
+    return this.t.daemon(url, this.slowCallMs + 15_000, pin);
   }
 
   private async info(session: Session, url: string): Promise<DaemonInfo> {
@@ -99,9 +99,10 @@ export class DockerDaemons implements DaemonOps {
     }
   }
 
-  async unlock(url: string, unlockKey: string): Promise<void> {
+  async unlock(url: string, unlockKey: string, expect?: { certFingerprint: string }): Promise<void> {
     if (!unlockKey) throw new SwarmError('VALIDATION', 'No unlock key is kept for this cluster: nothing to unlock with.');
-    const d = await this.slow(url);
+    // pinned: a daemon that took the address since the plan fails the handshake, before the key is sent
+    const d = await this.slow(url, expect?.certFingerprint);
     try {
       await settleWrite<void>({
         // Docker answers when the manager has started with the key, or found it wrong
