@@ -54,7 +54,9 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
       );
     }
     // the operating guide's prerequisites, before any token is read
-    const checks = stale ? [] : await preflight({ url, target, members, probeImage: ctx.policy.probeImage, nodes: ctx.swarm.nodes, networks: ctx.swarm.networks, daemons: ctx.swarm.targets });
+    const checks = stale
+      ? []
+      : await preflight({ url, target, members, probeImage: ctx.policy.probeImage, nodes: ctx.swarm.nodes, networks: ctx.swarm.networks, daemons: ctx.swarm.targets, dryRun: args['dry-run'] === true });
     const addrs = [
       `advertise ${args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
       `data path ${args['data-path-addr'] ?? args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,

@@ -170,8 +170,8 @@ export interface DaemonOps {
    * connection pinned to that certificate (the key goes to that daemon or nowhere)
    */
   unlock(url: string, unlockKey: string, expect?: { certFingerprint: string }): Promise<void>;
-  /** `POST /swarm/init` with ForceNewCluster on a surviving manager */
-  forceNewCluster(url: string, advertiseAddr: string): Promise<void>;
+  /** `POST /swarm/init` with ForceNewCluster on a surviving manager; with `expect`, every call pinned to that certificate */
+  forceNewCluster(url: string, advertiseAddr: string, expect?: { certFingerprint: string }): Promise<void>;
   /** `POST /swarm/leave?force=…` */
   leave(url: string, force: boolean): Promise<void>;
   /** whether the daemon has an image locally */

@@ -125,10 +125,12 @@ export class DockerDaemons implements DaemonOps {
    * `EncryptionConfig.AutoLockManagers` from it whatever they are: without
    * `keep`, autolock ends up off and a ForceRotate other than 0 starts a new
    * CA rotation. `keep` (the values last read while the swarm had a leader)
-   * sends them back as they were.
+   * sends them back as they were. With `certFingerprint`, every call is
+   * pinned to that certificate (the daemon that was approved, or nowhere).
    */
-  async forceNewCluster(url: string, advertiseAddr: string, keep?: KeptClusterSettings): Promise<void> {
-    const d = await this.slow(url);
+  async forceNewCluster(url: string, advertiseAddr: string, opts: { certFingerprint?: string; keep?: KeptClusterSettings } = {}): Promise<void> {
+    const { keep } = opts;
+    const d = await this.slow(url, opts.certFingerprint);
     const before = await this.info(d.session(AbortSignal.timeout(this.t.callTimeoutMs)), url);
     if (before.localState === 'inactive') {
       throw new SwarmError('VALIDATION', `${url} is not part of a swarm: forcing a new cluster there would start a new, empty one. Name a surviving manager.`);

@@ -238,6 +238,9 @@ export class DockerTransport {
   }
 
   daemonError(url: string, err: unknown): SwarmError {
+    if ((err as { code?: string })?.code === CERT_PIN_MISMATCH) {
+      return new SwarmError('CONFLICT', `The daemon at ${url} presented another TLS certificate than the one seen before, so nothing was sent to it and nothing was changed. Run the command again to look at it anew.`, { cause: err });
+    }
     const kind = classify(err) ?? 'unreachable';
     if (kind === 'tls') {
       return new SwarmError(
