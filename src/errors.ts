@@ -70,7 +70,7 @@ const TOKEN_PATTERN = /SWMTKN-1-[0-9a-zA-Z-]+/g;
 /** a swarm's unlock key (autolock) */
 const UNLOCK_KEY_PATTERN = /SWMKEY-1-[0-9a-zA-Z+/=-]+/g;
 /** Slack tokens: bot, user, app-level, refresh, legacy */
-const SLACK_TOKEN_PATTERN = /\b(xox[abpers]|xapp)-[0-9A-Za-z-]+/g;
+const SLACK_TOKEN_PATTERN = /(xox[abpers]|xapp)-[0-9A-Za-z-]+/g;
 
 /** Join tokens, unlock keys, Slack tokens and private keys never reach a message or a log line, even inside a Docker error text. */
 export function redactSecrets(text: string): string {

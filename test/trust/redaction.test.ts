@@ -47,6 +47,10 @@ describe('redactSecrets', () => {
     expect(redactSecrets(`x -----BEGIN PRIVATE KEY-----\n-----BEGIN RSA PRIVATE KEY-----\nAAA\n-----END PRIVATE KEY----- y`)).toBe('x [redacted key] y');
   });
 
+  it('a Slack token glued to a word is redacted too (found by the property test: `\\b` let "0xoxb-…" through)', () => {
+    expect(redactSecrets('token=0xoxb-123-abc')).toBe('token=0xoxb-[redacted]');
+  });
+
   it('tokens and keys are still redacted', () => {
     expect(redactSecrets('SWMTKN-1-abc-def SWMKEY-1-abc+/= xoxb-123-abc')).toBe('SWMTKN-[redacted] SWMKEY-[redacted] xoxb-[redacted]');
   });
