@@ -95,6 +95,8 @@ const kmsAllows = (role: string, action: string, arn: string) =>
     (s) => actions(s).some((a) => iamMatch(a, action, true)) && (s.Condition?.['StringLike']?.[PARAMETER_ARN] === undefined || [s.Condition['StringLike'][PARAMETER_ARN]].flat().map(resolve).some((r) => iamMatch(r, arn))),
   );
 const SSM_READS = ['ssm:GetParameter', 'ssm:GetParameters', 'ssm:GetParametersByPath'];
+/** what the roles are granted: everything is read by name */
+const SSM_NAME_READS = ['ssm:GetParameter', 'ssm:GetParameters'];
 
 describe('npx serverless package (offline)', () => {
   it('builds the contract\'s five functions (and `failed`, the worker\'s on-failure destination) on nodejs22.x with their handlers', () => {
@@ -149,7 +151,7 @@ describe('npx serverless package (offline)', () => {
     // the worker: the service's parameters and KMS through SSM, the unlock keys, the state table; invoking its
     // on-failure destination `failed` (Lambda hands it a failed run with the worker's role), and nothing else
     const worker = roleOf('WorkerLambdaFunction');
-    expect(actionsOf(worker)).toEqual([...dynamo, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'lambda:InvokeFunction', ...SSM_READS, 'ssm:PutParameter']);
+    expect(actionsOf(worker)).toEqual([...dynamo, 'kms:Decrypt', 'kms:Encrypt', 'kms:GenerateDataKey', 'lambda:InvokeFunction', ...SSM_NAME_READS, 'ssm:PutParameter']);
     const destination = statementsOf(worker).filter((s) => flat(s.Action).includes('lambda:'));
     expect(destination.map((s) => [s.Resource].flat().map(resolve))).toEqual([['arn:aws:lambda:eu-west-1:123456789012:function:swarm-ops-prod-failed']]);
     const ssm = statementsOf(worker).find((s) => actions(s).includes('ssm:GetParameter'))!;
@@ -157,9 +159,11 @@ describe('npx serverless package (offline)', () => {
 
     // rotate and sweep (and watch, later): their parameters, KMS through SSM, the state table
     const scheduled = roleOf('RotateLambdaFunction');
-    expect(actionsOf(scheduled)).toEqual([...dynamo, 'kms:Decrypt', ...SSM_READS]);
+    expect(actionsOf(scheduled)).toEqual([...dynamo, 'kms:Decrypt', ...SSM_NAME_READS]);
     const scheduledSsm = statementsOf(scheduled).find((s) => actions(s).includes('ssm:GetParameter'))!;
-    expect([scheduledSsm.Resource].flat().map(resolve).sort()).toEqual(['clusters/*', 'policy', 'slack/bot-token', 'slack/bot-user-id'].map(paramArn));
+    expect([scheduledSsm.Resource].flat().map(resolve).sort()).toEqual(
+      ['clusters/*/ca', 'clusters/*/cert', 'clusters/*/endpoints', 'clusters/*/key', 'policy', 'slack/bot-token', 'slack/bot-user-id'].map(paramArn),
+    );
 
     // the ingress: Slack secrets and policy only (never the clusters' keys), KMS through SSM, invoke of the worker only
     const slack = roleOf('SlackLambdaFunction');
@@ -192,12 +196,20 @@ describe('npx serverless package (offline)', () => {
     // and were it readable, KMS would not open it for them
     expect(kmsAllows(scheduled, 'kms:Decrypt', secret)).toBe(false);
 
-    // what they do read: the policy, the bot token and user id, the clusters (by path too)
-    for (const name of ['policy', 'slack/bot-token', 'slack/bot-user-id', 'clusters/prod/key', 'clusters/prod']) {
+    // what they do read: the policy, the bot token and user id, the clusters' credentials by name
+    for (const name of ['policy', 'slack/bot-token', 'slack/bot-user-id', 'clusters/prod/endpoints', 'clusters/prod/ca', 'clusters/prod/cert', 'clusters/prod/key']) {
       expect(allows(scheduled, 'ssm:GetParameters', paramArn(name)), name).toBe(true);
     }
-    expect(allows(scheduled, 'ssm:GetParametersByPath', paramArn('clusters/prod'))).toBe(true);
     for (const name of ['slack/bot-token', 'clusters/prod/key']) expect(kmsAllows(scheduled, 'kms:Decrypt', paramArn(name)), name).toBe(true);
+    // never a cluster's unlock key (issue 21, finding 4): not by name, not by a path read that would bring it along, and KMS would not open it
+    for (const action of SSM_READS) {
+      expect(allows(scheduled, action, paramArn('clusters/prod/unlock-key')), action).toBe(false);
+      expect(allows(scheduled, action, paramArn('clusters/prod')), `${action} on clusters/prod`).toBe(false);
+      expect(allows(scheduled, action, paramArn('clusters')), `${action} on clusters`).toBe(false);
+    }
+    expect(kmsAllows(scheduled, 'kms:Decrypt', paramArn('clusters/prod/unlock-key'))).toBe(false);
+    // nothing reads by path any more: no role may
+    for (const [role] of resources('AWS::IAM::Role')) expect(allStatementsOf(role).flatMap(actions), role).not.toContain('ssm:GetParametersByPath');
 
     // the two that sign and verify: they can
     for (const role of [worker, slack]) {

@@ -18,6 +18,8 @@ export interface PreflightInput {
   nodes: NodesRead;
   networks: NetworksRead;
   daemons: Pick<DaemonOps, 'hasImage' | 'runOnce'>;
+  /** a dry run starts nothing on the target: the port checks (a container there) are left out */
+  dryRun?: boolean;
 }
 
 /**
@@ -66,6 +68,9 @@ async function portChecks(p: PreflightInput): Promise<{ checked: number; warning
   const managers = p.members.filter((n) => n.role === 'manager' && n.manager?.addr && n.manager.reachability === 'reachable');
   const hosts = [...new Set(managers.map((m) => m.manager!.addr.replace(/:\d+$/, '').replace(/^\[|\]$/g, '')))].filter((h) => /^[0-9a-fA-F.:]+$/.test(h));
   if (!hosts.length) return { checked: 0 };
+  if (p.dryRun) {
+    return { checked: 0, warning: `Its TCP ports to the managers were not checked in a dry run (that takes a short-lived container on ${code(p.target.name)}); the join checks them first. ${FIREWALL_ADVICE}` };
+  }
   if (!(await p.daemons.hasImage(p.url, p.probeImage).catch(() => false))) {
     return { checked: 0, warning: `The probe image ${code(p.probeImage)} is not on ${code(p.target.name)}, so its ports to the managers were not checked. ${FIREWALL_ADVICE}` };
   }

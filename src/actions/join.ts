@@ -54,7 +54,9 @@ export const join = (role: NodeRole): ChangeAction<JoinArgs, JoinPlan> => ({
       );
     }
     // the operating guide's prerequisites, before any token is read
-    const checks = stale ? [] : await preflight({ url, target, members, probeImage: ctx.policy.probeImage, nodes: ctx.swarm.nodes, networks: ctx.swarm.networks, daemons: ctx.swarm.targets });
+    const checks = stale
+      ? []
+      : await preflight({ url, target, members, probeImage: ctx.policy.probeImage, nodes: ctx.swarm.nodes, networks: ctx.swarm.networks, daemons: ctx.swarm.targets, dryRun: args['dry-run'] === true });
     const addrs = [
       `advertise ${args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
       `data path ${args['data-path-addr'] ?? args['advertise-addr'] ?? `${args.url.host} (from the URL)`}`,
@@ -144,16 +146,16 @@ function withRotation(err: unknown, rotation: ReplyPart): unknown {
   return Object.assign(err instanceof Error ? err : new Error(String(err)), { rotation: note });
 }
 
-/** The policy's `joinCidrs`: a target outside is refused before anything connects to it. */
-function checkJoinCidrs(cidrs: string[] | undefined, cluster: string, url: { url: string; host: string }): void {
+/** The policy's `joinCidrs` (join targets, and unlock targets that are not configured endpoints): a target outside is refused before anything connects to it. */
+export function checkJoinCidrs(cidrs: string[] | undefined, cluster: string, url: { url: string; host: string }, doing = 'joins nodes'): void {
   if (!cidrs?.length) return;
   const allowed = cidrs.map(code).join(', ');
   // a name could resolve elsewhere by the time we connect: only an address can be checked
   if (!isIP(url.host)) {
-    throw new ValidationError(`${code(cluster)} joins nodes only inside ${allowed}: type the node's IP address, e.g. \`tcp://10.0.1.25:2376\`, not a host name. Nothing was contacted.`);
+    throw new ValidationError(`${code(cluster)} ${doing} only inside ${allowed}: type the node's IP address, e.g. \`tcp://10.0.1.25:2376\`, not a host name. Nothing was contacted.`);
   }
   if (!inCidrs(url.host, cidrs)) {
-    throw new ValidationError(`${code(url.url)} is outside the networks ${code(cluster)} joins nodes from (${allowed}). Nothing was contacted; check the address.`);
+    throw new ValidationError(`${code(url.url)} is outside the networks ${code(cluster)} ${doing} from (${allowed}). Nothing was contacted; check the address.`);
   }
 }
 

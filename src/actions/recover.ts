@@ -11,6 +11,8 @@ interface RecoverPlan {
   name: string;
   advertiseAddr: string;
   oldManagers: string[];
+  /** the certificate the survivor showed when planning: its calls are pinned to it */
+  certFingerprint?: string;
 }
 
 /** The host of a Docker API URL: where the survivor advertises itself. */
@@ -57,25 +59,27 @@ export const recover: ChangeAction<ArgsFor<'recover'>, RecoverPlan> = {
         },
         ...(oldManagers.length ? [{ kind: 'list' as const, title: 'Managers to re-join afterwards', items: oldManagers.map(code) }] : []),
       ],
-      data: { url: from.endpoint, name: from.info!.name, advertiseAddr: hostOf(from.endpoint), oldManagers },
-      // the approver approves this daemon, not whatever answers at that address later
-      binding: { engineId: from.info!.engineId },
+      data: { url: from.endpoint, name: from.info!.name, advertiseAddr: hostOf(from.endpoint), oldManagers, ...(from.info!.apiCertFingerprint ? { certFingerprint: from.info!.apiCertFingerprint } : {}) },
+      // the approver approves this daemon (its engine and its TLS certificate), not whatever answers at that address later
+      binding: { engineId: from.info!.engineId, certificate: from.info!.apiCertFingerprint ?? 'unknown' },
     };
   },
   async apply(ctx, _args, plan) {
     const { url, name, advertiseAddr, oldManagers } = plan.data;
+    // every call to the survivor goes to the daemon that was approved or nowhere
+    const pin = plan.data.certFingerprint ? { certFingerprint: plan.data.certFingerprint } : undefined;
     try {
-      await ctx.swarm.daemons.forceNewCluster(url, advertiseAddr);
+      await ctx.swarm.daemons.forceNewCluster(url, advertiseAddr, pin);
     } catch (err) {
       // with autolock on, the survivor restarts its swarm locked: the kept key brings it back
       const key = err instanceof SwarmError && /locked/i.test(err.message) ? await ctx.unlockKeys.get(ctx.cluster) : undefined;
       if (!key) throw err;
       ctx.progress(`${name} is locked (autolock): unlocking it with the kept key`);
-      await ctx.swarm.daemons.unlock(url, key);
+      await ctx.swarm.daemons.unlock(url, key, pin);
       // whether it was locked before the init or came back locked from it, forcing again is safe on a sole manager
-      await ctx.swarm.daemons.forceNewCluster(url, advertiseAddr).catch(async (again) => {
+      await ctx.swarm.daemons.forceNewCluster(url, advertiseAddr, pin).catch(async (again) => {
         if (!(again instanceof SwarmError && /locked/i.test(again.message))) throw again;
-        await ctx.swarm.daemons.unlock(url, key);
+        await ctx.swarm.daemons.unlock(url, key, pin);
       });
     }
     const nodes = await waitForLeader(ctx, 60_000);

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { Logger, LogLevel } from '@slack/bolt';
 import { APPROVE_ACTION, DENY_ACTION } from '../domain/approval.js';
 import { signJob } from '../domain/job-signature.js';
@@ -10,6 +10,7 @@ import { describeError, isUserFacing, PermissionError } from '../errors.js';
 import type { AuditJob, CommandJob, DecisionJob } from '../jobs.js';
 import type { Log } from '../log.js';
 import type { Clock, JobQueue, PolicyStore, SlackSecrets } from '../ports.js';
+import { refusalBudget, type RefusalBudget } from './refusal-budget.js';
 import { AwsLambdaReceiver, slackRouter, type AwsEvent, type AwsResponse, type BlockActions, type ClickedAction, type SlashCommand } from './slack-events.js';
 
 export interface IngressDeps {
@@ -19,6 +20,8 @@ export interface IngressDeps {
   log: Log;
   clock: Clock;
   newRequestId?: () => string;
+  /** how many refusals per user become audit jobs (a worker run each); unbounded when absent (createSlackHandler sets one) */
+  refusals?: RefusalBudget;
   /** Bolt's own log lines, in our JSON format */
   boltLogger?: Logger;
 }
@@ -30,13 +33,31 @@ const FUTURE_SKEW_MS = 5 * 60_000;
 
 export const newRequestId = (): string => randomBytes(6).toString('base64url');
 
+const header = (headers: Record<string, string | undefined> | undefined, name: string) =>
+  Object.entries(headers ?? {}).find(([k]) => k.toLowerCase() === name)?.[1];
+
+/**
+ * The request id of a Slack request, derived from the request itself: its
+ * timestamp and signature (which covers the body). The same signed request
+ * delivered again, a replay within Bolt's 5 minutes included, gets the same
+ * id, so the worker's ledger (keyed by it) acts once; two requests never
+ * share a signature. Undefined for a request without them (Bolt refuses it).
+ */
+export function requestIdOf(headers: Record<string, string | undefined> | undefined): string | undefined {
+  const timestamp = header(headers, 'x-slack-request-timestamp');
+  const signature = header(headers, 'x-slack-signature');
+  if (!timestamp || !signature) return undefined;
+  return createHash('sha256').update(`swarm-ops request id v1\0${timestamp}\0${signature}`).digest().subarray(0, 6).toString('base64url');
+}
+
 /**
  * The acknowledgement path: parse, authorize, hand the job to the worker,
  * answer. Bolt's Lambda receiver replies only when this returns, so nothing
  * here waits for Docker or Slack's Web API.
  */
-export async function acceptCommand(deps: IngressDeps, command: Omit<SlashCommand, 'command'>): Promise<{ response_type: 'ephemeral'; text: string }> {
-  const requestId = (deps.newRequestId ?? newRequestId)();
+export async function acceptCommand(deps: IngressDeps, command: Omit<SlashCommand, 'command'>, fromSlack?: string): Promise<{ response_type: 'ephemeral'; text: string }> {
+  // the Slack request's own id (a replay gets the same), else a fresh one (the terminal, tests)
+  const requestId = fromSlack ?? (deps.newRequestId ?? newRequestId)();
   const text = command.text.trim();
   // the acknowledgement is mrkdwn too: whatever it echoes can't ping anyone
   const say = (t: string) => ({ response_type: 'ephemeral' as const, text: sanitizeMrkdwn(t) });
@@ -50,7 +71,10 @@ export async function acceptCommand(deps: IngressDeps, command: Omit<SlashComman
     try {
       authorize(policy, { user: command.user_id, channel: command.channel_id, team: command.team_id }, cluster, parsed.spec.role, `run \`/swarm ${parsed.name}\``);
     } catch (err) {
-      if (err instanceof PermissionError) {
+      // bounded per user before any worker run: over the bound, the refusal is logged (below) and answered, not handed on
+      if (err instanceof PermissionError && deps.refusals && !deps.refusals.take(command.user_id, deps.clock.now().getTime())) {
+        deps.log.warn('refusal not handed to the audit: over the per-user limit', { requestId, user: command.user_id, command: commandName });
+      } else if (err instanceof PermissionError) {
         const audit: AuditJob = {
           kind: 'audit',
           event: {
@@ -104,8 +128,8 @@ function signedValue(body: BlockActions): string | undefined {
 }
 
 /** An Approve click or a Deny choice: handed to the worker, which checks the signed value and the clicker. */
-export async function acceptDecision(deps: IngressDeps, body: BlockActions, action: ClickedAction): Promise<void> {
-  const requestId = (deps.newRequestId ?? newRequestId)();
+export async function acceptDecision(deps: IngressDeps, body: BlockActions, action: ClickedAction, fromSlack?: string): Promise<void> {
+  const requestId = fromSlack ?? (deps.newRequestId ?? newRequestId)();
   const channel = body.channel?.id ?? body.container?.channel_id;
   const messageTs = body.message?.ts ?? body.container?.message_ts;
   const approve = action.action_id === APPROVE_ACTION;
@@ -143,7 +167,7 @@ export async function acceptDecision(deps: IngressDeps, body: BlockActions, acti
  * that channel (same parsing, roles and approvals). Returns what to tell the
  * clicker when nothing was handed on.
  */
-export async function acceptAlertClick(deps: IngressDeps, body: BlockActions, action: ClickedAction, botToken: string): Promise<string | undefined> {
+export async function acceptAlertClick(deps: IngressDeps, body: BlockActions, action: ClickedAction, botToken: string, fromSlack?: string): Promise<string | undefined> {
   const channel = String(body.channel?.id ?? body.container?.channel_id ?? '');
   const value = action.value ?? '';
   const click = verifyAlertButton(value, botToken, deps.clock.now().getTime());
@@ -159,6 +183,7 @@ export async function acceptAlertClick(deps: IngressDeps, body: BlockActions, ac
   const ack = await acceptCommand(
     { ...deps, queue },
     { text: click.command, user_id: body.user.id, channel_id: channel, ...(body.user.team_id ? { team_id: body.user.team_id } : {}), response_url: body.response_url },
+    fromSlack,
   );
   return handedOn ? undefined : ack.text;
 }
@@ -185,27 +210,36 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
   async function build(): Promise<SlackHandler> {
     const { signingSecret, botToken } = await deps.secrets();
     // every job leaves signed: the worker runs nothing else
-    const signed: IngressDeps = { ...deps, queue: { enqueue: (job) => deps.queue.enqueue(signJob(job, signingSecret)) } };
+    const signed: IngressDeps = { ...deps, refusals: deps.refusals ?? refusalBudget(), queue: { enqueue: (job) => deps.queue.enqueue(signJob(job, signingSecret)) } };
     const logger = deps.boltLogger;
-    const receiver = new AwsLambdaReceiver({ signingSecret, logLevel: 'warn' as LogLevel, ...(logger ? { logger } : {}) });
+    const receiver = new AwsLambdaReceiver({
+      signingSecret,
+      logLevel: 'warn' as LogLevel,
+      // each request's own id rides to the listeners (read only once Bolt has verified the signature)
+      customPropertiesExtractor: (event) => {
+        const requestId = requestIdOf(event.headers as Record<string, string | undefined>);
+        return requestId ? { requestId } : {};
+      },
+      ...(logger ? { logger } : {}),
+    });
     receiver.init(
       slackRouter(
         {
           // `/swarm`, or a per-stage name such as `/swarm-staging`
-          command: { name: /^\/swarm(-[a-z0-9-]+)?$/, run: async (command, ack) => ack(await acceptCommand(signed, command)) },
+          command: { name: /^\/swarm(-[a-z0-9-]+)?$/, run: async (command, ack, meta) => ack(await acceptCommand(signed, command, meta.requestId)) },
           actions: [
             {
               actionId: new RegExp(`^(${APPROVE_ACTION}|${DENY_ACTION})$`),
-              run: async (body, action, ack) => {
+              run: async (body, action, ack, meta) => {
                 await ack();
-                await acceptDecision(signed, body, action);
+                await acceptDecision(signed, body, action, meta.requestId);
               },
             },
             {
               actionId: new RegExp(`^${ALERT_ACTION}-`),
-              run: async (body, action, ack) => {
+              run: async (body, action, ack, meta) => {
                 await ack();
-                const refusal = await acceptAlertClick(signed, body, action, botToken);
+                const refusal = await acceptAlertClick(signed, body, action, botToken, meta.requestId);
                 if (refusal) await tellClicker(deps, body.response_url, refusal);
               },
             },
@@ -222,7 +256,8 @@ export function createSlackHandler(deps: IngressDeps): SlackHandler {
 
   return async (event, context) => {
     // Bolt refuses requests older than 5 minutes but not ones from the future: a replay window both ways is closed here
-    const stamp = Number(Object.entries(event.headers ?? {}).find(([k]) => k.toLowerCase() === 'x-slack-request-timestamp')?.[1]);
+    // (and within it, a replay gets its original's request id: see requestIdOf)
+    const stamp = Number(header(event.headers as Record<string, string | undefined>, 'x-slack-request-timestamp'));
     if (Number.isFinite(stamp) && stamp * 1000 > deps.clock.now().getTime() + FUTURE_SKEW_MS) {
       deps.log.warn('refused a request stamped in the future', { skewSeconds: Math.round(stamp - deps.clock.now().getTime() / 1000) });
       return { statusCode: 401, body: '' };

@@ -47,7 +47,8 @@ export type Outcome =
 export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequest, approval?: { request: VerifiedApproval; approver: string }): Promise<Outcome> {
   const parsed = parseCommand(req.text);
   const spec = parsed.spec;
-  const cluster = resolveCluster(policy, req.channel, parsed.args.cluster);
+  // an approved request runs on the cluster it was approved for, never on whatever the channel maps to now
+  const cluster = approval ? approvedCluster(policy, parsed, approval.request) : resolveCluster(policy, req.channel, parsed.args.cluster);
   authorize(policy, req, cluster, spec.role, `run \`/swarm ${spec.name}\``);
 
   // offline commands (help) load no credentials and get no swarm
@@ -100,7 +101,7 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
         cluster,
       };
     }
-    if (approval.approver === req.user || approval.request.requester !== req.user || approval.request.id !== req.requestId) {
+    if (approval.approver === req.user || approval.request.requester !== req.user || approval.request.id !== req.requestId || approval.request.cluster !== cluster) {
       throw new UserFacingError('APPROVAL', 'This approval does not belong to this request; nothing was changed.');
     }
     const changed = Object.entries(approval.request.binding ?? {}).filter(([k, v]) => plan.binding?.[k] !== v);
@@ -123,6 +124,19 @@ export async function runCommand(deps: RunDeps, policy: Policy, req: CommandRequ
   const answer = await change.apply(changeCtx, parsed.args, plan);
   // the answer's tone is its verdict, as for an approved change (decisions.ts)
   return { kind: 'answer', reply: answer, parsed, cluster, audit: answer.tone === 'error' ? 'failed' : 'succeeded' };
+}
+
+/**
+ * The cluster an approval is for: the one in the signed request, still known
+ * to the policy, and the one the text names if it names one (they were the
+ * same when it was signed; a mismatch is refused).
+ */
+function approvedCluster(policy: Policy, parsed: ParsedCommand, request: VerifiedApproval): string {
+  const cluster = resolveCluster(policy, undefined, request.cluster);
+  if (parsed.args.cluster !== undefined && parsed.args.cluster !== cluster) {
+    throw new UserFacingError('APPROVAL', `This request was approved for \`${cluster}\`, not for the cluster its text names; nothing was changed.`);
+  }
+  return cluster;
 }
 
 /** How a binding reads in a refusal. */

@@ -57,11 +57,16 @@ export type ClickedAction = z.infer<typeof clickedAction>;
 
 type Ack = ReceiverEvent['ack'];
 
+/** What the receiver knows of the HTTP request besides its body (`customProperties`): the id derived from it, when there is one. */
+export interface RequestMeta {
+  requestId?: string;
+}
+
 export interface SlackListeners {
   /** the slash command's name, e.g. `/swarm` or a per-stage `/swarm-staging` */
-  command: { name: RegExp; run: (command: SlashCommand, ack: Ack) => Promise<void> };
+  command: { name: RegExp; run: (command: SlashCommand, ack: Ack, meta: RequestMeta) => Promise<void> };
   /** clicks, by action id: the first listener whose pattern matches runs */
-  actions: Array<{ actionId: RegExp; run: (body: BlockActions, action: ClickedAction, ack: Ack) => Promise<void> }>;
+  actions: Array<{ actionId: RegExp; run: (body: BlockActions, action: ClickedAction, ack: Ack, meta: RequestMeta) => Promise<void> }>;
 }
 
 /**
@@ -84,12 +89,12 @@ export interface RouterHooks {
  * receiver itself would log only that something failed, without the cause).
  */
 export function slackRouter(listeners: SlackListeners, hooks: RouterHooks): App {
-  async function route(body: ReceiverEvent['body'], ack: Ack): Promise<void> {
+  async function route(body: ReceiverEvent['body'], ack: Ack, meta: RequestMeta): Promise<void> {
     if (typeof body['command'] === 'string') {
       if (!listeners.command.name.test(body['command'])) return hooks.unrouted({ why: 'unknown', detail: `command ${body['command'].slice(0, 40)}` });
       const command = slashCommand.safeParse(body);
       if (!command.success) return hooks.unrouted({ why: 'malformed', detail: describe(command.error) });
-      return listeners.command.run(command.data, ack);
+      return listeners.command.run(command.data, ack, meta);
     }
     if (body['type'] === 'block_actions') {
       const click = blockActions.safeParse(body);
@@ -97,18 +102,23 @@ export function slackRouter(listeners: SlackListeners, hooks: RouterHooks): App 
       const action = click.data.actions[0]!;
       const listener = listeners.actions.find((l) => l.actionId.test(action.action_id));
       if (!listener) return hooks.unrouted({ why: 'unknown', detail: `action ${action.action_id.slice(0, 60)}` });
-      return listener.run(click.data, action, ack);
+      return listener.run(click.data, action, ack, meta);
     }
     return hooks.unrouted({ why: 'unknown', detail: `payload type ${String(body['type'] ?? 'none').slice(0, 40)}` });
   }
 
-  async function processEvent({ body, ack }: ReceiverEvent): Promise<void> {
+  async function processEvent({ body, ack, customProperties }: ReceiverEvent): Promise<void> {
     let acked = false;
+    const requestId = customProperties?.['requestId'];
     try {
-      await route(body, async (response) => {
-        await ack(response);
-        acked = true;
-      });
+      await route(
+        body,
+        async (response) => {
+          await ack(response);
+          acked = true;
+        },
+        typeof requestId === 'string' ? { requestId } : {},
+      );
     } catch (err) {
       hooks.failed(err, acked);
       // answered already: Slack keeps that answer; otherwise the receiver turns the throw into a 500

@@ -84,7 +84,7 @@ export function createWorkerKit(deps: WorkerDeps) {
       return await runCommand(runDeps, policy, req, approval);
     } catch (err) {
       if (!(err instanceof SwarmError && err.code === 'TLS')) throw err;
-      deps.credentials.invalidate(resolveCluster(policy, req.channel, tryParseCommand(req.text)?.args.cluster));
+      deps.credentials.invalidate(approval?.request.cluster ?? resolveCluster(policy, req.channel, tryParseCommand(req.text)?.args.cluster));
       return runCommand(runDeps, policy, req, approval);
     }
   }

@@ -165,10 +165,13 @@ export interface ClusterWrite {
 
 /** Calls to one daemon's own API (not through the managers): unlock, recover, leave, preflight. */
 export interface DaemonOps {
-  /** `POST /swarm/unlock` on a locked manager */
-  unlock(url: string, unlockKey: string): Promise<void>;
-  /** `POST /swarm/init` with ForceNewCluster on a surviving manager */
-  forceNewCluster(url: string, advertiseAddr: string): Promise<void>;
+  /**
+   * `POST /swarm/unlock` on a locked manager; with `expect`, over a
+   * connection pinned to that certificate (the key goes to that daemon or nowhere)
+   */
+  unlock(url: string, unlockKey: string, expect?: { certFingerprint: string }): Promise<void>;
+  /** `POST /swarm/init` with ForceNewCluster on a surviving manager; with `expect`, every call pinned to that certificate */
+  forceNewCluster(url: string, advertiseAddr: string, expect?: { certFingerprint: string }): Promise<void>;
   /** `POST /swarm/leave?force=…` */
   leave(url: string, force: boolean): Promise<void>;
   /** whether the daemon has an image locally */

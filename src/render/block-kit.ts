@@ -12,7 +12,7 @@ import type {
 } from '@slack/types';
 import type { Reply, ReplyPart, Tone } from '../domain/reply.js';
 import { redactSecrets } from '../errors.js';
-import { sanitizeMrkdwn } from './escape.js';
+import { BACKTICK_LOOKALIKE, escapeMrkdwn, sanitizeMrkdwn } from './escape.js';
 import { alignTable, renderPlainText } from './plain-text.js';
 
 /** Slack's limits (api.slack.com/reference/block-kit): we stay inside them with margin. */
@@ -42,14 +42,34 @@ const EMOJI: Record<Tone, string> = {
   info: ':information_source:',
 };
 
-const cut = (s: string, max: number): string => (s.length <= max ? s : s.slice(0, max - 1) + '…');
-const mrkdwn = (text: string): MrkdwnElement => ({ type: 'mrkdwn', text: sanitizeMrkdwn(text) });
-const plain = (text: string): PlainTextElement => ({ type: 'plain_text', text });
-const context = (text: string): ContextBlock => ({ type: 'context', elements: [mrkdwn(text)] });
+/**
+ * At most `max` characters, with `…` when cut. Applied to text as Slack
+ * receives it (escaped, redacted): a cut never splits an entity (`&lt;`).
+ */
+const cut = (s: string, max: number): string => {
+  if (s.length <= max) return s;
+  let end = max - 1;
+  const amp = s.lastIndexOf('&', end - 1);
+  if (amp >= 0 && end - amp < 5 && !s.slice(amp, end).includes(';')) end = amp;
+  return s.slice(0, end) + '…';
+};
+/** what Slack receives of a text: secrets redacted (which may lengthen it), markup escaped; the limits are checked on this */
+const asSent = (text: string) => sanitizeMrkdwn(redactSecrets(text));
+/** mrkdwn of at most `max` characters as sent */
+const mrkdwn = (text: string, max: number): MrkdwnElement => ({ type: 'mrkdwn', text: cut(asSent(text), max) });
+const plain = (text: string, max: number): PlainTextElement => ({ type: 'plain_text', text: cut(redactSecrets(text), max) });
+const context = (text: string): ContextBlock => ({ type: 'context', elements: [mrkdwn(text, LIMITS.fieldText)] });
 
 function section(text: string): SectionBlock {
-  return { type: 'section', text: mrkdwn(cut(text, LIMITS.sectionText)) };
+  return { type: 'section', text: mrkdwn(text, LIMITS.sectionText) };
 }
+
+/**
+ * A table cell inside a code block is data: `&`, `<`, `>` escaped (no
+ * mention, link or entity of its own), backticks as a look-alike (no run of
+ * three can close the block), broadcast words broken.
+ */
+const codeCell = (cell: string) => escapeMrkdwn(redactSecrets(cell).replace(/`/g, BACKTICK_LOOKALIKE));
 
 /** Splits lines into code-block sections that each fit a section's text limit. */
 function codeSections(lines: string[], budget: number): { blocks: KnownBlock[]; used: number; shown: number } {
@@ -78,13 +98,13 @@ function partBlocks(p: ReplyPart, budget: number): KnownBlock[] {
     case 'text':
       return [section(p.text)];
     case 'context':
-      return [context(cut(p.text, LIMITS.fieldText))];
+      return [context(p.text)];
     case 'fields': {
       const blocks: SectionBlock[] = [];
       for (let i = 0; i < p.fields.length; i += LIMITS.fields) {
         blocks.push({
           type: 'section',
-          fields: p.fields.slice(i, i + LIMITS.fields).map(([l, v]) => mrkdwn(cut(`*${l}*\n${v}`, LIMITS.fieldText))),
+          fields: p.fields.slice(i, i + LIMITS.fields).map(([l, v]) => mrkdwn(`*${l}*\n${v}`, LIMITS.fieldText)),
         });
       }
       return blocks;
@@ -94,7 +114,8 @@ function partBlocks(p: ReplyPart, budget: number): KnownBlock[] {
       let text = '';
       let shown = 0;
       for (const line of lines) {
-        if (text.length + line.length + 60 > Math.min(LIMITS.sectionText, budget)) break;
+        // measured as sent: escaping makes a line longer
+        if (asSent(text).length + asSent(line).length + 60 > Math.min(LIMITS.sectionText, budget)) break;
         text += (text ? '\n' : '') + line;
         shown++;
       }
@@ -102,7 +123,7 @@ function partBlocks(p: ReplyPart, budget: number): KnownBlock[] {
       return [section(hidden > 0 ? `${text}\n…and ${hidden} more` : text)];
     }
     case 'table': {
-      const [head, ...rows] = alignTable(p.columns, p.rows);
+      const [head, ...rows] = alignTable(p.columns, p.rows, codeCell);
       const { blocks, shown } = codeSections([head!, ...rows], Math.max(budget - 200, 400));
       const hidden = rows.length - Math.max(shown - 1, 0);
       if (hidden > 0) {
@@ -114,7 +135,7 @@ function partBlocks(p: ReplyPart, budget: number): KnownBlock[] {
       const buttons = p.buttons.slice(0, 24).map(
         (b): Button => ({
           type: 'button',
-          text: plain(cut(b.label, 75)),
+          text: plain(b.label, 75),
           action_id: cut(b.actionId, 255),
           value: b.value,
           ...(b.style ? { style: b.style } : {}),
@@ -123,8 +144,8 @@ function partBlocks(p: ReplyPart, budget: number): KnownBlock[] {
       const select: StaticSelect | undefined = p.select && {
         type: 'static_select',
         action_id: cut(p.select.actionId, 255),
-        placeholder: plain(cut(p.select.placeholder, 150)),
-        options: p.select.options.slice(0, 100).map((o) => ({ text: plain(cut(o.label, 75)), value: cut(o.value, 150) })),
+        placeholder: plain(p.select.placeholder, 150),
+        options: p.select.options.slice(0, 100).map((o) => ({ text: plain(o.label, 75), value: cut(o.value, 150) })),
       };
       const elements: ActionsBlockElement[] = select ? [...buttons, select] : buttons;
       const actions: ActionsBlock = { type: 'actions', elements };
@@ -136,7 +157,7 @@ function partBlocks(p: ReplyPart, budget: number): KnownBlock[] {
 const size = (blocks: KnownBlock[]) => JSON.stringify(blocks).length;
 
 export function renderBlockKit(r: Reply): SlackMessage {
-  const header: HeaderBlock = { type: 'header', text: { ...plain(cut(`${EMOJI[r.tone]} ${r.title}`, LIMITS.header)), emoji: true } };
+  const header: HeaderBlock = { type: 'header', text: { ...plain(`${EMOJI[r.tone]} ${r.title}`, LIMITS.header), emoji: true } };
   const blocks: KnownBlock[] = [header];
   let truncated = false;
   for (const p of r.parts) {
@@ -158,7 +179,8 @@ export function renderBlockKit(r: Reply): SlackMessage {
   const first = r.parts.find((p): p is Extract<ReplyPart, { kind: 'text' }> => p.kind === 'text');
   const fallback = `${EMOJI[r.tone]} ${r.title}${first ? ` — ${first.text}` : ''}`;
   // the last line of defence: nothing token- or key-shaped leaves for Slack, whatever an action wrote
-  return JSON.parse(redactSecrets(JSON.stringify({ text: sanitizeMrkdwn(cut(fallback, LIMITS.fallbackText)), blocks }))) as SlackMessage;
+  // (every text was redacted before it was measured, so this changes no length)
+  return JSON.parse(redactSecrets(JSON.stringify({ text: cut(asSent(fallback), LIMITS.fallbackText), blocks }))) as SlackMessage;
 }
 
 export { renderPlainText };

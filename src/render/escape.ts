@@ -6,7 +6,7 @@
  */
 
 /** A look-alike of the backtick (U+02CB MODIFIER LETTER GRAVE ACCENT): it cannot end inline code. */
-const BACKTICK_LOOKALIKE = '\u02cb';
+export const BACKTICK_LOOKALIKE = '\u02cb';
 /** U+2060 WORD JOINER: invisible, and breaks `@here` so that no client treats it as a mention. */
 const WORD_JOINER = '\u2060';
 

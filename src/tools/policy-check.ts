@@ -204,6 +204,16 @@ export function policyWarnings(policy: Policy): string[] {
       warnings.push(`channels maps ${channel} to ${cluster}, but clusters.${cluster}.allowChannels does not list ${channel}: commands typed there for ${cluster} are refused. Add ${channel} to allowChannels, or map the channel to another cluster.`);
     }
   }
+  if (!policy.rotateAfterJoin) {
+    warnings.push(
+      'rotateAfterJoin is false: a join token sent to a target that turns out not to be the node you meant (or a daemon that keeps what it is sent) keeps working until someone rotates it. Leave it true (the default), or rotate the join tokens on a schedule ("rotate" under clusters).',
+    );
+  }
+  if (!policy.teamId) {
+    warnings.push(
+      'teamId is not set: requests signed for this app from another Slack workspace (an org-wide or distributed install) are not refused. Add "teamId": "T0…", your workspace\'s ID (in Slack: the workspace menu, or the T… in a workspace URL).',
+    );
+  }
   if (!/^[CG][A-Z0-9]{2,}$/.test(policy.auditChannel)) {
     warnings.push(`auditChannel is "${policy.auditChannel}", which does not look like a channel ID: type the ID (e.g. "C0AUDIT"), not the #name; the channel's details in Slack show it.`);
   }

@@ -105,7 +105,7 @@ describe.skipIf(labUnavailable())('services on the real swarm', () => {
     expect(bad.resultText).toMatch(/service rollback svc-web/);
 
     // the verdict's Roll back button: signed, clicked by an operator, an ordinary command of theirs
-    const button = (bad.result?.blocks as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>)
+    const button = ((bad.result?.blocks ?? []) as Array<{ type: string; elements?: Array<{ action_id: string; value: string; text: { text: string } }> }>)
       .find((b) => b.type === 'actions')
       ?.elements?.find((e) => e.text.text === 'Roll back');
     expect(button, 'a Roll back button on the paused rollout').toBeDefined();

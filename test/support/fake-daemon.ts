@@ -1,7 +1,8 @@
 /**
  * A hostile "Docker daemon" for the trust tests: it presents a certificate
  * from the cluster's CA (so TLS succeeds), says it is in no swarm, and takes
- * whatever join token it is sent before answering 500. Or, with `silent`, it
+ * whatever join token it is sent before answering 500 (with `locked`, it says
+ * it is a locked manager and keeps the unlock key it is sent). Or, with `silent`, it
  * accepts TCP and never says a word.
  */
 import { createServer as createTcpServer, type Server as TcpServer, type Socket } from 'node:net';
@@ -12,12 +13,15 @@ export interface FakeDaemon {
   url: string;
   /** join tokens it was sent */
   tokens: string[];
+  /** unlock keys it was sent */
+  unlockKeys: string[];
   requests: string[];
   close(): Promise<void>;
 }
 
-export async function startFakeDaemon(tls: { ca: string; cert: string; key: string }, o: { status?: number; engineId?: string } = {}): Promise<FakeDaemon> {
+export async function startFakeDaemon(tls: { ca: string; cert: string; key: string }, o: { status?: number; engineId?: string; locked?: boolean } = {}): Promise<FakeDaemon> {
   const tokens: string[] = [];
+  const unlockKeys: string[] = [];
   const requests: string[] = [];
   const server: Server = createServer({ ca: tls.ca, cert: tls.cert, key: tls.key, requestCert: true, rejectUnauthorized: true }, (req, res) => {
     let body = '';
@@ -30,7 +34,15 @@ export async function startFakeDaemon(tls: { ca: string; cert: string; key: stri
         res.end(JSON.stringify(value));
       };
       if (path === '/_ping') return json(200, 'OK');
-      if (path === '/info') return json(200, { ID: o.engineId ?? 'FAKE:ENGINE:ID', Name: 'innocent-node', ServerVersion: '20.10.24', OSType: 'linux', Swarm: { LocalNodeState: 'inactive', NodeID: '' } });
+      if (path === '/info') return json(200, { ID: o.engineId ?? 'FAKE:ENGINE:ID', Name: 'innocent-node', ServerVersion: '20.10.24', OSType: 'linux', Swarm: { LocalNodeState: o.locked ? 'locked' : 'inactive', NodeID: '' } });
+      if (path === '/swarm/unlock') {
+        try {
+          unlockKeys.push(String((JSON.parse(body) as { UnlockKey?: string }).UnlockKey ?? ''));
+        } catch {
+          /* not JSON: nothing to keep */
+        }
+        return json(200, {});
+      }
       if (path === '/swarm/join') {
         try {
           tokens.push(String((JSON.parse(body) as { JoinToken?: string }).JoinToken ?? ''));
@@ -47,6 +59,7 @@ export async function startFakeDaemon(tls: { ca: string; cert: string; key: stri
   return {
     url: `tcp://127.0.0.1:${port}`,
     tokens,
+    unlockKeys,
     requests,
     close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))),
   };

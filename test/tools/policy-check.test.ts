@@ -11,6 +11,7 @@ const good = {
   channels: { C0PRODOPS: 'prod' },
   roles: { viewer: ['U0VIEW'], operator: ['U0OPS'], approver: ['U0APPROVE', 'U0LEAD'] },
   clusters: { prod: { rotate: ['worker'], allowChannels: ['C0PRODOPS'] } },
+  teamId: 'T0WORKSPACE',
 };
 const check = (policy: unknown) => checkPolicyText(typeof policy === 'string' ? policy : JSON.stringify(policy));
 

@@ -1,5 +1,5 @@
 import { GetParameterError } from '@aws-lambda-powertools/parameters';
-import { CLUSTER_KEYS, clusterPrefix, SSM_NAMES } from '../../config/ssm-names.js';
+import { CLUSTER_KEYS, clusterParameter, clusterPrefix, SSM_NAMES } from '../../config/ssm-names.js';
 import { SSMProvider } from '@aws-lambda-powertools/parameters/ssm';
 import type { SSMGetParametersByNameFromCacheOutputType, SSMGetParametersByNameOptions } from '@aws-lambda-powertools/parameters/ssm/types';
 import { PutParameterCommand, type SSMClient } from '@aws-sdk/client-ssm';
@@ -25,8 +25,10 @@ class Provider extends SSMProvider {
 /**
  * Reads the contract's parameter layout under SSM_PREFIX through Powertools
  * Parameters, in as few calls as SSM allows (GetParameters with up to 10
- * names, GetParametersByPath for a cluster), and keeps the values for
- * `ttlMs` (60 s) in the warm container.
+ * names), and keeps the values for `ttlMs` (60 s) in the warm container.
+ * Everything is read by its name, a cluster's credentials too: a read by
+ * path would bring (and decrypt) the cluster's unlock key along, which only
+ * the commands that need it read (`SsmUnlockKeys`).
  *
  * `clock` decides when a value is too old: an older one is fetched again
  * (forceFetch) whatever Powertools' own cache, which runs on the wall clock,
@@ -40,7 +42,7 @@ export class SsmParameters implements CredentialStore, PolicyStore {
   private readonly clock: Clock;
   private readonly ttlMs: number;
   private readonly staleOnError: boolean;
-  /** when each name (full) or cluster path was last fetched from SSM, by `clock` */
+  /** when each name (full) was last fetched from SSM, by `clock` */
   private readonly fetchedAt = new Map<string, number>();
   /** the last value of each name (relative), for `staleOnError` */
   private readonly last = new Map<string, string>();
@@ -91,7 +93,7 @@ export class SsmParameters implements CredentialStore, PolicyStore {
     }
   }
 
-  private async fetch(names: string[]): Promise<Record<string, string>> {
+  private async fetch(names: string[], opts: { missing?: (names: string[]) => Error } = {}): Promise<Record<string, string>> {
     const now = this.clock.now().getTime();
     const request: Record<string, ByNameOptions> = {};
     for (const n of names) request[this.full(n)] = { forceFetch: !this.fresh(this.full(n)) };
@@ -102,6 +104,7 @@ export class SsmParameters implements CredentialStore, PolicyStore {
       throw ssmFailure(err, Object.keys(request), 'read');
     }
     const missing = out._errors ?? [];
+    if (missing.length && opts.missing) throw opts.missing(missing);
     if (missing.length) {
       throw new ConfigError(
         `SSM parameter${missing.length > 1 ? 's' : ''} ${missing.join(', ')} ${missing.length > 1 ? 'do' : 'does'} not exist. ` +
@@ -139,40 +142,34 @@ export class SsmParameters implements CredentialStore, PolicyStore {
     return this.parsePolicy(raw);
   }
 
+  /** The four names of `clusters/<name>/`, read together (never the unlock key beside them). */
   async clusterCredentials(cluster: string): Promise<ClusterCredentials> {
-    const path = this.full(clusterPrefix(cluster));
-    const forceFetch = !this.fresh(path);
-    const now = this.clock.now().getTime();
-    let byName: Record<string, string>;
-    try {
-      byName = (await this.provider.getMultiple(path, { recursive: true, decrypt: true, maxAge: this.maxAge, forceFetch })) ?? {};
-    } catch (err) {
-      throw ssmFailure(err, [`${path}/*`], 'read');
-    }
-    if (!Object.keys(byName).length) {
-      throw new UnknownClusterError(
-        `Cluster \`${cluster}\` has no credentials in SSM under \`${path}/\`. An operator must add its endpoints, ca, cert and key.`,
-      );
-    }
-    const missing = CLUSTER_KEYS.filter((k) => !byName[k]);
-    if (missing.length) {
-      throw new ConfigError(
-        `Cluster ${cluster} is missing SSM parameter(s): ${missing.map((m) => `${path}/${m}`).join(', ')}. ` +
-          'Add them (endpoints as a StringList, ca, cert and key as SecureStrings).',
-      );
-    }
-    if (forceFetch) this.fetchedAt.set(path, now);
+    const names = CLUSTER_KEYS.map((k) => clusterParameter(cluster, k));
+    const byKey = await this.fetch(names, {
+      missing: (absent) => {
+        if (absent.length === names.length) {
+          return new UnknownClusterError(
+            `Cluster \`${cluster}\` has no credentials in SSM under \`${this.full(clusterPrefix(cluster))}/\`. An operator must add its endpoints, ca, cert and key.`,
+          );
+        }
+        return new ConfigError(
+          `Cluster ${cluster} is missing SSM parameter(s): ${names.filter((n) => absent.includes(this.full(n))).map((n) => this.full(n)).join(', ')}. ` +
+            'Add them (endpoints as a StringList, ca, cert and key as SecureStrings).',
+        );
+      },
+    });
+    const v = (k: (typeof CLUSTER_KEYS)[number]) => byKey[clusterParameter(cluster, k)]!;
     return {
-      endpoints: byName['endpoints']!.split(',').map((s) => s.trim()).filter(Boolean),
-      ca: byName['ca']!,
-      cert: byName['cert']!,
-      key: byName['key']!,
+      endpoints: v('endpoints').split(',').map((s) => s.trim()).filter(Boolean),
+      ca: v('ca'),
+      cert: v('cert'),
+      key: v('key'),
     };
   }
 
   /** After a TLS failure: the next read of this cluster goes to SSM, once. */
   invalidate(cluster: string): void {
-    this.fetchedAt.delete(this.full(clusterPrefix(cluster)));
+    for (const k of CLUSTER_KEYS) this.fetchedAt.delete(this.full(clusterParameter(cluster, k)));
   }
 
   /** Writes a SecureString named relative to the prefix (e.g. `clusters/prod/unlock-key`), replacing any value. */
@@ -202,7 +199,7 @@ function ssmFailure(err: unknown, names: string[], op: 'read' | 'write'): Config
     );
   }
   if (/AccessDenied|KMS|Unauthorized|Forbidden/i.test(code)) {
-    const permission = op === 'read' ? 'ssm:GetParameters and ssm:GetParametersByPath' : 'ssm:PutParameter';
+    const permission = op === 'read' ? 'ssm:GetParameters' : 'ssm:PutParameter';
     return new ConfigError(
       `Access denied to ${what} (${code}). Give this function's role ${permission} on it and kms:${op === 'read' ? 'Decrypt' : 'Encrypt'} on its key.`,
       { cause },

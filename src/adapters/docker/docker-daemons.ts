@@ -86,9 +86,9 @@ export class DockerDaemons implements DaemonOps {
     this.settleMs = timeouts.settleMs ?? 15_000;
   }
 
-  /** a client whose sockets may stay silent as long as a slow call takes */
-  private slow(url: string) {
-    return this.t.daemon(url, this.slowCallMs + 15_000);
+  /** a client whose sockets may stay silent as long as a slow call takes; with `pin`, held to that certificate */
+  private slow(url: string, pin?: string) {
+    return this.t.daemon(url, this.slowCallMs + 15_000, pin);
   }
 
   private async info(session: Session, url: string): Promise<DaemonInfo> {
@@ -99,9 +99,10 @@ export class DockerDaemons implements DaemonOps {
     }
   }
 
-  async unlock(url: string, unlockKey: string): Promise<void> {
+  async unlock(url: string, unlockKey: string, expect?: { certFingerprint: string }): Promise<void> {
     if (!unlockKey) throw new SwarmError('VALIDATION', 'No unlock key is kept for this cluster: nothing to unlock with.');
-    const d = await this.slow(url);
+    // pinned: a daemon that took the address since the plan fails the handshake, before the key is sent
+    const d = await this.slow(url, expect?.certFingerprint);
     try {
       await settleWrite<void>({
         // Docker answers when the manager has started with the key, or found it wrong
@@ -124,10 +125,12 @@ export class DockerDaemons implements DaemonOps {
    * `EncryptionConfig.AutoLockManagers` from it whatever they are: without
    * `keep`, autolock ends up off and a ForceRotate other than 0 starts a new
    * CA rotation. `keep` (the values last read while the swarm had a leader)
-   * sends them back as they were.
+   * sends them back as they were. With `certFingerprint`, every call is
+   * pinned to that certificate (the daemon that was approved, or nowhere).
    */
-  async forceNewCluster(url: string, advertiseAddr: string, keep?: KeptClusterSettings): Promise<void> {
-    const d = await this.slow(url);
+  async forceNewCluster(url: string, advertiseAddr: string, opts: { certFingerprint?: string; keep?: KeptClusterSettings } = {}): Promise<void> {
+    const { keep } = opts;
+    const d = await this.slow(url, opts.certFingerprint);
     const before = await this.info(d.session(AbortSignal.timeout(this.t.callTimeoutMs)), url);
     if (before.localState === 'inactive') {
       throw new SwarmError('VALIDATION', `${url} is not part of a swarm: forcing a new cluster there would start a new, empty one. Name a surviving manager.`);

@@ -8,6 +8,8 @@ import type { DockerTransport, Session } from './docker-transport.js';
 import type { Endpoint } from './docker-endpoint.js';
 import { done, notDone, removeSettled, settleWrite } from './uncertain-write.js';
 
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, Math.max(0, ms)));
+
 interface NodeSpec {
   Role?: string;
   Availability?: string;
@@ -89,12 +91,24 @@ export class DockerNodes implements NodesRead, NodesWrite {
     }
   }
 
+  /**
+   * A join or unlock target is any address a person typed: whatever keeps it
+   * from answering (refused, filtered, timed out, another CA, not Docker) is
+   * one plain error, given no sooner than the call's time limit, so that
+   * neither the words nor the time tell an open port from a closed one.
+   */
   async inspectDaemon(url: string): Promise<DaemonInfo> {
-    const daemon = await this.t.daemon(url);
+    const started = Date.now();
     try {
+      const daemon = await this.t.daemon(url);
       return await infoThrough(daemon.session(AbortSignal.timeout(this.t.callTimeoutMs)));
     } catch (err) {
-      throw this.t.daemonError(url, err);
+      await sleep(this.t.callTimeoutMs - (Date.now() - started));
+      throw new SwarmError(
+        'ENDPOINTS_UNREACHABLE',
+        `Can't reach a Docker daemon at ${url} that this cluster's CA vouches for (it may be down, not listening there, unreachable from swarm-ops, or using another CA). Nothing was sent to it.`,
+        { cause: err },
+      );
     }
   }
 

@@ -7,7 +7,7 @@
  */
 import { SwarmError } from '../../errors.js';
 import type { ClusterCredentials } from '../../ports.js';
-import { classify, describeFailure, isTimeout, lostLeadership, mayHaveArrived, statusOf, type EndpointFailure } from './docker-errors.js';
+import { CERT_PIN_MISMATCH, classify, describeFailure, isTimeout, lostLeadership, mayHaveArrived, statusOf, type EndpointFailure } from './docker-errors.js';
 import { tlsConnector } from './docker-connector.js';
 import { compareVersions, parseEndpoint, type DialRequest, type DockerApi, type Endpoint, type EndpointConnector, type PeerCertificate } from './docker-endpoint.js';
 
@@ -228,12 +228,19 @@ export class DockerTransport {
       return await send();
     } catch (err) {
       if (statusOf(err) !== undefined) throw err;
+      // a pinned client refused the handshake: the request (and the secret in it) never left
+      if ((err as { code?: string })?.code === CERT_PIN_MISMATCH) {
+        throw new SwarmError('CONFLICT', `The daemon at ${url} presented another TLS certificate than the one seen before ${what}, so nothing was sent to it and nothing was changed. Run the command again to look at it anew.`, { cause: err });
+      }
       if (mayHaveArrived(err)) throw new SwarmError('UNCERTAIN', `${url} did not confirm ${what} in time; it may or may not have happened.`, { cause: err });
       throw this.daemonError(url, err);
     }
   }
 
   daemonError(url: string, err: unknown): SwarmError {
+    if ((err as { code?: string })?.code === CERT_PIN_MISMATCH) {
+      return new SwarmError('CONFLICT', `The daemon at ${url} presented another TLS certificate than the one seen before, so nothing was sent to it and nothing was changed. Run the command again to look at it anew.`, { cause: err });
+    }
     const kind = classify(err) ?? 'unreachable';
     if (kind === 'tls') {
       return new SwarmError(

@@ -20,7 +20,7 @@ beforeAll(async () => {
     { name: '/p/clusters/prod/ca', type: 'SecureString', value: 'CA' },
     { name: '/p/clusters/prod/cert', type: 'SecureString', value: 'CERT' },
     { name: '/p/clusters/prod/key', type: 'SecureString', value: 'KEY' },
-    // enough noise under the path to need a second page
+    // more under the cluster's path that a read of its credentials must leave alone
     ...Array.from({ length: 9 }, (_, i) => ({ name: `/p/clusters/prod/extra/${i}`, type: 'String' as const, value: 'x' })),
     { name: '/p/clusters/half/endpoints', type: 'StringList', value: 'tcp://a:2376' },
     ...Array.from({ length: 12 }, (_, i) => ({ name: `/p/many/${i}`, type: 'String' as const, value: `v${i}` })),
@@ -104,19 +104,20 @@ describe('SsmParameters (Powertools Parameters, real SDK client, local SSM stand
     expect(p.calls).toBe(2);
   });
 
-  it('reads a cluster by path across pages, with decryption, and after invalidate goes to SSM once', async () => {
+  it('reads a cluster by its four names (not by path: the rest under it stays unread), with decryption, and after invalidate goes to SSM once', async () => {
     const p = new SsmParameters(client(), '/p');
     const creds = await p.clusterCredentials('prod');
     expect(creds).toEqual({ endpoints: ['tcp://a:2376', 'tcp://b:2376'], ca: 'CA', cert: 'CERT', key: 'KEY' });
-    expect(p.calls).toBe(2);
-    expect(ssm.calls.at(-1)).toMatchObject({ target: 'GetParametersByPath', input: { Path: '/p/clusters/prod', Recursive: true, WithDecryption: true } });
+    expect(p.calls).toBe(1);
+    expect(ssm.calls.at(-1)).toMatchObject({ target: 'GetParameters', input: { WithDecryption: true } });
+    expect((ssm.calls.at(-1)!.input['Names'] as string[]).sort()).toEqual(['/p/clusters/prod/ca', '/p/clusters/prod/cert', '/p/clusters/prod/endpoints', '/p/clusters/prod/key']);
     await p.clusterCredentials('prod');
-    expect(p.calls).toBe(2);
+    expect(p.calls).toBe(1);
     p.invalidate('prod');
     await p.clusterCredentials('prod');
-    expect(p.calls).toBe(4);
+    expect(p.calls).toBe(2);
     await p.clusterCredentials('prod');
-    expect(p.calls).toBe(4);
+    expect(p.calls).toBe(2);
   });
 
   it('names what is missing, in full', async () => {
@@ -142,11 +143,11 @@ describe('SsmParameters (Powertools Parameters, real SDK client, local SSM stand
     expect(message).toMatch(expected);
   });
 
-  it('a failure reading a cluster names its path', async () => {
-    ssm.failWith({ type: 'ThrottlingException', targets: ['GetParametersByPath'] });
-    expect(await configError(new SsmParameters(client(), '/p').clusterCredentials('prod'))).toMatch(/throttling.*\/p\/clusters\/prod\/\*/);
-    ssm.failWith({ type: 'AccessDeniedException', targets: ['GetParametersByPath'] });
-    expect(await configError(new SsmParameters(client(), '/p').clusterCredentials('prod'))).toMatch(/Access denied to SSM parameter \/p\/clusters\/prod\/\*/);
+  it('a failure reading a cluster names its parameters', async () => {
+    ssm.failWith({ type: 'ThrottlingException', targets: ['GetParameters'] });
+    expect(await configError(new SsmParameters(client(), '/p').clusterCredentials('prod'))).toMatch(/throttling.*\/p\/clusters\/prod\/endpoints/);
+    ssm.failWith({ type: 'AccessDeniedException', targets: ['GetParameters'] });
+    expect(await configError(new SsmParameters(client(), '/p').clusterCredentials('prod'))).toMatch(/Access denied to SSM parameters \/p\/clusters\/prod\/endpoints.*ssm:GetParameters/);
   });
 
   it('an unreachable SSM is a ConfigError too', async () => {

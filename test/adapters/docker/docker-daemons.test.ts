@@ -77,7 +77,7 @@ describe('daemons.forceNewCluster', () => {
 
   it('sends back ForceRotate and autolock when told them, as Docker resets them from the request otherwise', async () => {
     const { d, connector } = daemonAt(routes({ 'GET /info': info('active'), 'POST /swarm/init': 'm5' }));
-    await d.forceNewCluster(D, '10.0.0.5', { forceRotate: 3, autolock: true });
+    await d.forceNewCluster(D, '10.0.0.5', { keep: { forceRotate: 3, autolock: true } });
     expect(posts(connector, '/swarm/init')[0]?.body).toMatchObject({ Spec: { CAConfig: { ForceRotate: 3 }, EncryptionConfig: { AutoLockManagers: true } } });
   });
 
