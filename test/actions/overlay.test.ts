@@ -107,7 +107,7 @@ describe('overlay check action', () => {
   it('dry run starts nothing', async () => {
     const s = swarmWithNet();
     const r = await planAndApply(overlayCheck(fast), s, { name: 'app' }, { policy, dryRun: true });
-    expect(renderPlainText(r)).toMatch(/would check overlay `app` across 2 nodes[\s\S]*Runs swarm-ops-probe-req1 \(alpine:3\) as a global service on app/);
+    expect(renderPlainText(r)).toMatch(/would check overlay app across 2 nodes[\s\S]*Runs swarm-ops-probe-req1 \(alpine:3\) as a global service on app/);
     expect(s.probeServices).toEqual([]);
   });
 
