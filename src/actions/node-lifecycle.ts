@@ -168,11 +168,11 @@ async function blastRadius(ctx: ReadContext, node: SwarmNode, nodes: SwarmNode[]
     } else if (!elsewhere.length) {
       stranded.push(svc.name);
       why.push(svc.constraints.length ? `${svc.name}: ${svc.constraints.join(', ')} matches no other ready, active node` : `${svc.name}: no other ready, active node`);
-      rows.push([svc.name, `${count} of ${svc.replicas}`, 'NO OTHER NODE: down until this node is active again']);
+      rows.push([svc.name, `${count} of ${svc.replicas ?? svc.desired}`, 'NO OTHER NODE: down until this node is active again']);
     } else if ((svc.replicas ?? 0) <= 1) {
-      rows.push([svc.name, `${count} of ${svc.replicas}`, `down until its task restarts elsewhere (${elsewhere.length} eligible node${elsewhere.length === 1 ? '' : 's'})`]);
+      rows.push([svc.name, `${count} of ${svc.replicas ?? svc.desired}`, `down until its task restarts elsewhere (${elsewhere.length} eligible node${elsewhere.length === 1 ? '' : 's'})`]);
     } else {
-      rows.push([svc.name, `${count} of ${svc.replicas}`, `${count === 1 ? 'moves' : 'move'} to ${elsewhere.length} eligible node${elsewhere.length === 1 ? '' : 's'}; ${svc.running - count} keep running`]);
+      rows.push([svc.name, `${count} of ${svc.replicas ?? svc.desired}`, `${count === 1 ? 'moves' : 'move'} to ${elsewhere.length} eligible node${elsewhere.length === 1 ? '' : 's'}; ${svc.running - count} keep running`]);
     }
   }
   if (!rows.length) return { parts: [{ kind: 'context', text: `No service has a task on ${code(node.hostname)}.` }], stranded, why };

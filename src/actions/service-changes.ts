@@ -4,10 +4,11 @@
  * what changes (what an approver sees) and binds the service's ID and spec;
  * apply sends one change and follows it to a verdict.
  */
+import { createHash } from 'node:crypto';
 import type { ArgsFor } from '../commands/registry.js';
 import { reply, type Reply, } from '../domain/reply.js';
 import { span } from '../domain/time-format.js';
-import { UserFacingError } from '../errors.js';
+import { isUserFacing, UserFacingError } from '../errors.js';
 import type { ServiceChange, SwarmNode, SwarmService } from '../ports.js';
 import { code } from '../render/escape.js';
 import { followRollout } from '../shared/rollout.js';
@@ -31,8 +32,10 @@ const updateConfigText = (s: SwarmService) => {
   return `${u.parallelism} at a time, ${u.delayMs / 1000} s apart, ${u.order}, on failure ${u.failureAction}`;
 };
 
+/** What an approver saw: the services (by ID) and their specs, hashed so that a stack of any size fits a signed button */
 function binding(services: SwarmService[]): Record<string, string> {
-  return { service: services.map((s) => s.id).join(','), spec: services.map((s) => s.fingerprint).join(',') };
+  const digest = (parts: string[]) => (parts.length === 1 ? parts[0]! : createHash('sha256').update(parts.join(',')).digest('hex').slice(0, 32));
+  return { service: digest(services.map((s) => s.id)), spec: digest(services.map((s) => s.fingerprint)) };
 }
 
 function stepPlan(ctx: ReadContext, services: SwarmService[], steps: Step[], summary: string): Plan<Step[]> {
@@ -80,8 +83,19 @@ async function service(ctx: ReadContext, ref: string) {
 function applyAll(verb: string | ((args: never) => string)) {
   return async (ctx: ChangeContext, args: unknown, plan: Plan<Step[]>): Promise<Reply> => {
     const warnings: string[] = [];
-    for (const step of plan.data) warnings.push(...(await ctx.swarm.services.update(step.id, step.change)).warnings);
-    const r = await verdictReply(ctx, await followAll(ctx, plan.data), typeof verb === 'string' ? verb : verb(args as never));
+    const sent: Step[] = [];
+    const refused: RolloutResult[] = [];
+    for (const step of plan.data) {
+      try {
+        warnings.push(...(await ctx.swarm.services.update(step.id, step.change)).warnings);
+        sent.push(step);
+      } catch (err) {
+        // the first refused with nothing sent yet: nothing changed, the error is the answer
+        if (!sent.length && !refused.length) throw err;
+        refused.push({ name: step.name, what: step.what, view: {} as RolloutResult['view'], notChanged: isUserFacing(err) ? err.message : 'Docker did not take the change (see the logs)' });
+      }
+    }
+    const r = await verdictReply(ctx, [...(await followAll(ctx, sent)), ...refused], typeof verb === 'string' ? verb : verb(args as never));
     return warnings.length ? { ...r, parts: [...r.parts, { kind: 'list', title: 'Docker warned', tone: 'warn', items: warnings.map((w) => code(w.slice(0, 300))) }] } : r;
   };
 }

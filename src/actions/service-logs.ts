@@ -15,6 +15,7 @@ import type { ReadAction } from './types.js';
 
 const DEFAULT_SINCE_MS = 10 * 60_000;
 const DEFAULT_TAIL = 100;
+const MAX_TAIL = 2_000;
 /** what a message shows inline; beyond it the lines go up as a file */
 const INLINE_CHARS = 2_500;
 const INLINE_LINES = 40;
@@ -22,15 +23,46 @@ const INLINE_LINES = 40;
 const READABLE_DRIVERS = new Set(['json-file', 'journald', 'local']);
 
 /** AWS keys besides what redactSecrets knows (join tokens, unlock keys, Slack tokens, private keys) */
-const AWS_PATTERNS: Array<[RegExp, string]> = [
+const MORE_PATTERNS: Array<[RegExp, string]> = [
   [/\b(AKIA|ASIA)[0-9A-Z]{16}\b/g, '$1-[redacted]'],
   [/(aws_secret_access_key|aws_session_token)(\s*[=:]\s*)\S+/gi, '$1$2[redacted]'],
+  // the same as JSON (an SDK's credentials printed whole)
+  [/("(?:SecretAccessKey|SessionToken|secretAccessKey|sessionToken|aws_secret_access_key|aws_session_token)"\s*:\s*")[^"]*"/g, '$1[redacted]"'],
+  // a Slack incoming webhook is a credential in its path
+  [/(https:\/\/hooks\.slack\.com\/(?:services|workflows|triggers))\/[A-Za-z0-9/_-]+/g, '$1/[redacted]'],
 ];
 
 export function redactLogLine(text: string): string {
   let out = redactSecrets(text);
-  for (const [rx, to] of AWS_PATTERNS) out = out.replace(rx, to);
+  for (const [rx, to] of MORE_PATTERNS) out = out.replace(rx, to);
   return out;
+}
+
+const BEGIN_KEY = /-----BEGIN [A-Z ]*PRIVATE KEY-----/;
+const END_KEY = /-----END [A-Z ]*PRIVATE KEY-----/;
+
+/**
+ * Each line redacted, in time order, a private key as a whole: its BEGIN
+ * line, its body lines and its END line (a task prints one line a key line),
+ * followed task by task so that other tasks' lines in between don't matter.
+ */
+export function redactLogLines(lines: LogLine[]): string[] {
+  const inKey = new Set<string>();
+  return lines.map((l) => {
+    let text = l.text;
+    if (inKey.has(l.taskId)) {
+      const end = text.search(END_KEY);
+      if (end < 0) return '[redacted key]';
+      inKey.delete(l.taskId);
+      text = `[redacted key]${text.slice(end).replace(END_KEY, '')}`;
+    }
+    const begin = text.search(BEGIN_KEY);
+    if (begin >= 0 && !END_KEY.test(text.slice(begin))) {
+      inKey.add(l.taskId);
+      text = `${text.slice(0, begin)}[redacted key]`;
+    }
+    return redactLogLine(text);
+  });
 }
 
 /** "10:00:00.123" from Docker's RFC 3339 nanosecond timestamp */
@@ -47,8 +79,9 @@ export const serviceLogs: ReadAction<ArgsFor<'service logs'>> = {
     const now = ctx.clock.now().getTime();
     const sinceMs = now - (args.since ?? DEFAULT_SINCE_MS);
     const tail = args.tail ?? DEFAULT_TAIL;
+    // Docker's tail is per task, and a filter looks at what came back: filtered, ask for as much as a person may see
     const [{ lines, errors }, tasks, nodeList] = await Promise.all([
-      ctx.swarm.services.logs(svc.id, { sinceMs, tail }),
+      ctx.swarm.services.logs(svc.id, { sinceMs, tail: args.grep || args.node ? MAX_TAIL : tail }),
       ctx.swarm.services.tasks({ serviceIds: [svc.id] }),
       ctx.swarm.nodes.list().catch(() => [] as SwarmNode[]),
     ]);
@@ -59,12 +92,15 @@ export const serviceLogs: ReadAction<ArgsFor<'service logs'>> = {
       const slot = slotOf.get(l.taskId);
       return `${slot !== undefined ? `${svc.name}.${slot}` : svc.name}@${hostOf.get(l.nodeId) ?? (l.nodeId.slice(0, 12) || '?')}`;
     };
-    // Docker's tail is per task: merge, keep the newest `tail` of them all
-    const picked = lines
-      .filter((l) => (!onlyNode || l.nodeId === onlyNode.id) && (!args.grep || l.text.includes(args.grep)))
-      .sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0))
+    // merged in time order and redacted as a whole first (a key spans lines); then the filters; then the newest `tail`
+    const sorted = [...lines].sort((a, b) => (a.at < b.at ? -1 : a.at > b.at ? 1 : 0));
+    const redacted = redactLogLines(sorted);
+    const kept = sorted
+      .map((l, i) => ({ l, text: redacted[i]! }))
+      .filter(({ l, text }) => (!onlyNode || l.nodeId === onlyNode.id) && (!args.grep || text.includes(args.grep)))
       .slice(-tail);
-    const text = picked.map((l) => `${clock(l.at)} ${label(l)} | ${redactLogLine(l.text)}`);
+    const picked = kept.map((k) => k.l);
+    const text = kept.map(({ l, text: t }) => `${clock(l.at)} ${label(l)} | ${t}`);
     const filters = [args.grep ? `containing ${code(args.grep)}` : '', onlyNode ? `on ${code(onlyNode.hostname)}` : ''].filter(Boolean).join(', ');
     const window = `since ${hhmm(sinceMs)}${filters ? `, ${filters}` : ''}`;
     const warnings: ReplyPart[] = errors.length ? [{ kind: 'list', title: 'Docker could not read every task\'s logs', tone: 'warn', items: errors.slice(0, 5).map((e) => code(redactLogLine(e).slice(0, 300))) }] : [];

@@ -92,7 +92,7 @@ export const stack: ReadAction<ArgsFor<'stack'>> = {
       const stacks = [...new Set((await ctx.swarm.services.list()).map((s) => s.stack).filter(Boolean))];
       throw new UserFacingError('NOT_FOUND', `No stack ${code(args.stack)} on ${code(ctx.cluster)}${stacks.length ? `; there are ${stacks.map((s) => code(s!)).join(', ')}` : ''}. Type \`/swarm stacks\` to list them.`);
     }
-    return servicesReply(ctx, rows, { title: `Stack ${args.stack} on ${ctx.cluster}`, page: 1, command: `/swarm stack ${args.stack}`, empty: '' });
+    return servicesReply(ctx, rows, { title: `Stack ${args.stack} on ${ctx.cluster}`, page: 1, command: `/swarm services --stack ${args.stack}`, empty: '' });
   },
 };
 

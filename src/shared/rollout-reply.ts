@@ -10,7 +10,7 @@ import { code } from '../render/escape.js';
 import { progressText, type RolloutView } from './rollout.js';
 import { shortImage, taskProblem } from './service-health.js';
 
-export type RolloutOutcome = 'converged' | 'paused' | 'rolled back' | 'following' | 'handed on' | 'gone';
+export type RolloutOutcome = 'converged' | 'paused' | 'rolled back' | 'following' | 'handed on' | 'gone' | 'not changed';
 
 export interface RolloutResult {
   name: string;
@@ -19,12 +19,15 @@ export interface RolloutResult {
   view: RolloutView & { gone?: boolean };
   /** the watch carries it on (the worker stopped following) */
   handedOn?: boolean;
+  /** Docker refused this one (others of the same request went ahead): why */
+  notChanged?: string;
 }
 
-export const outcomeOf = (r: RolloutResult): RolloutOutcome => (r.view.gone ? 'gone' : (r.view.verdict ?? (r.handedOn ? 'handed on' : 'following')));
+export const outcomeOf = (r: RolloutResult): RolloutOutcome =>
+  r.notChanged !== undefined ? 'not changed' : r.view.gone ? 'gone' : (r.view.verdict ?? (r.handedOn ? 'handed on' : 'following'));
 
-const TONE: Record<RolloutOutcome, Tone> = { converged: 'ok', paused: 'error', 'rolled back': 'warn', following: 'info', 'handed on': 'info', gone: 'warn' };
-const ORDER: RolloutOutcome[] = ['paused', 'gone', 'rolled back', 'following', 'handed on', 'converged'];
+const TONE: Record<RolloutOutcome, Tone> = { converged: 'ok', paused: 'error', 'rolled back': 'warn', following: 'info', 'handed on': 'info', gone: 'warn', 'not changed': 'error' };
+const ORDER: RolloutOutcome[] = ['paused', 'not changed', 'gone', 'rolled back', 'following', 'handed on', 'converged'];
 
 function failingLine(v: RolloutView, hosts: ReadonlyMap<string, string>): string | undefined {
   const t = v.failing;
@@ -58,6 +61,9 @@ export function rolloutReply(results: RolloutResult[], o: RolloutReplyOptions): 
       case 'gone':
         parts.push({ kind: 'text', text: `${name} was removed while it rolled out.` });
         break;
+      case 'not changed':
+        parts.push({ kind: 'text', text: `${name}: not changed (${r.what}): ${r.notChanged}` });
+        break;
       case 'following':
         parts.push({ kind: 'text', text: `${name}: still rolling out after ${o.followed}: ${progressText(v)}. Docker goes on; type \`/swarm service ${r.name}\` to see where it stands.` });
         break;
@@ -73,7 +79,9 @@ export function rolloutReply(results: RolloutResult[], o: RolloutReplyOptions): 
             `${name}: ${paused ? 'Docker paused the rollout' : 'Docker rolled it back'} (${v.done} of ${v.total} tasks on ${code(shortImage(v.service.image))}).` +
             `${v.dockerMessage ? ` Docker says: ${code(v.dockerMessage)}.` : ''}${line ? `\nFailing: ${line}` : ''}`,
         });
-        if (paused) rollBack.push(r.name);
+        // a paused rollback already is the way back: rolling back again would go forward to the failed spec
+        if (paused && !v.rollingBack) rollBack.push(r.name);
+        else if (paused) parts.push({ kind: 'context', text: `Docker paused the way back too; type \`/swarm service update ${r.name} --image <a good image>\` to run a known-good image.` });
       }
     }
   }
@@ -86,6 +94,6 @@ export function rolloutReply(results: RolloutResult[], o: RolloutReplyOptions): 
       });
     }
   }
-  const word: Record<RolloutOutcome, string> = { converged: 'done', paused: 'paused', 'rolled back': 'rolled back by Docker', following: 'still rolling out', 'handed on': 'still rolling out', gone: 'service gone' };
+  const word: Record<RolloutOutcome, string> = { converged: 'done', paused: 'paused', 'rolled back': 'rolled back by Docker', following: 'still rolling out', 'handed on': 'still rolling out', gone: 'service gone', 'not changed': 'partly refused' };
   return reply(`${o.verb} ${word[worst]}`, TONE[worst], parts);
 }

@@ -43,10 +43,12 @@ export function assessRollout(svc: SwarmService, upToDate: SwarmTask[], op: Serv
   if (state === 'paused' || state === 'rollback_paused') return { ...view, verdict: 'paused' };
   if (state === 'rollback_completed') return { ...view, verdict: op === 'rollback' ? 'converged' : 'rolled back' };
   if (state === 'updating' || state === 'rollback_started') return view;
-  // completed, or no update status at all (a scale): converged once every task of the spec runs,
-  // and the ones a scale-down removes have stopped
+  // completed, or no update status at all (a scale, or the moment after an update before Docker starts it):
+  // converged once every task of the spec runs, the ones a scale-down removes have stopped, and none is missing
   const stopping = upToDate.filter((t) => t.serviceId === svc.id && t.desiredState !== 'running' && t.state === 'running').length;
-  return done >= total && !stopping ? { ...view, verdict: 'converged' } : view;
+  const extra = svc.mode === 'replicated' && current.length > total;
+  const nothingYet = !state && current.length === 0 && svc.desired > 0;
+  return done >= total && !stopping && !extra && !nothingYet ? { ...view, verdict: 'converged' } : view;
 }
 
 /** "web: 3 of 6 tasks on registry/app:1.4.2" */
@@ -71,13 +73,23 @@ export async function followRollout(o: FollowOptions): Promise<RolloutView & { g
   const sleep = o.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
   const until = o.now() + o.followMs;
   let last: RolloutView | undefined;
+  let failure: unknown;
   for (;;) {
-    const svc = await o.services.inspect(o.serviceId);
-    if (!svc) return { ...(last ?? ({ done: 0, total: 0, rollingBack: false } as unknown as RolloutView)), gone: true };
-    last = assessRollout(svc, await o.services.tasks({ serviceIds: [svc.id], upToDate: true }), o.op);
-    if (last.verdict) return last;
-    o.progress(progressText(last));
-    if (o.now() + o.pollMs > until) return last;
+    // a look that fails (a leader election, a slow manager) is tried again at the next poll: the change is made
+    try {
+      const svc = await o.services.inspect(o.serviceId);
+      if (!svc) return { ...(last ?? ({ done: 0, total: 0, rollingBack: false } as unknown as RolloutView)), gone: true };
+      last = assessRollout(svc, await o.services.tasks({ serviceIds: [svc.id], upToDate: true }), o.op);
+      failure = undefined;
+      if (last.verdict) return last;
+      o.progress(progressText(last));
+    } catch (err) {
+      failure = err;
+    }
+    if (o.now() + o.pollMs > until) {
+      if (last) return last;
+      throw failure;
+    }
     await sleep(o.pollMs);
   }
 }

@@ -4,6 +4,7 @@ import { renderBlockKit } from '../../src/render/block-kit.js';
 import { renderPlainText } from '../../src/render/plain-text.js';
 import { FakeSwarm, manager, service, task, worker } from '../support/fixtures.js';
 import { answer } from '../support/run.js';
+import { UserFacingError } from '../../src/errors.js';
 
 const NOW = new Date('2026-12-03T10:05:00Z');
 const swarmWith = () => {
@@ -160,5 +161,61 @@ describe('a rollout that outlives the follow time', () => {
     const paused = await planAndApply(serviceUpdate, s, { service: 'web', image: 'registry.example/app:3.0' } as never, { policy, hooks: { signer: async () => (command: string) => `signed:${command}` } });
     const buttons = paused.parts.find((p) => p.kind === 'buttons');
     expect(buttons).toMatchObject({ buttons: [{ label: 'Roll back', value: 'signed:service rollback web --cluster prod', style: 'danger' }] });
+  });
+});
+
+describe('review fixes', () => {
+  it('a stack rollback of 30 services fits one signed approval (the binding is hashed)', async () => {
+    const { parsePolicy } = await import('../../src/config/policy.js');
+    const { run } = await import('../support/run.js');
+    const { signApproval } = await import('../../src/domain/approval.js');
+    const s = new FakeSwarm([manager('m1', { leader: true })]);
+    s.serviceList = Array.from({ length: 30 }, (_, i) => service(`shop_svc${i}`, { stack: 'shop', previous: { image: 'a:1', replicas: 2, fingerprint: 'old' } }));
+    const policy = parsePolicy(JSON.stringify({ defaultCluster: 'prod', auditChannel: 'C', roles: { viewer: ['*'], operator: ['*'], approver: ['*'] } }));
+    const out = await run(s, 'stack rollback shop', { policy });
+    expect(out.kind).toBe('approval-needed');
+    if (out.kind !== 'approval-needed') return;
+    const value = signApproval({ v: 1, id: 'r', text: 'stack rollback shop', cluster: 'prod', requester: 'U1', channel: 'C1', exp: Date.now() + 60_000, binding: out.binding! }, 'secret');
+    expect(value.length).toBeLessThan(2000);
+  });
+  it('service logs: a private key printed over several lines is redacted whole, and JSON credentials and webhook URLs too', async () => {
+    const s = swarmWith();
+    const web = s.serviceList[0]!;
+    const [t1, t2] = s.serviceTasks;
+    const at = (n: number) => `2026-12-03T10:04:${String(n).padStart(2, '0')}.000000000Z`;
+    const line = (n: number, t: typeof t1, text: string) => ({ at: at(n), taskId: t!.id, nodeId: t!.nodeId!, stream: 'stdout' as const, text });
+    s.serviceLogs.set(web.id, {
+      lines: [
+        line(1, t1, '-----BEGIN PRIVATE KEY-----'),
+        line(2, t2, 'unrelated line'),
+        line(3, t1, 'MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7'),
+        line(4, t1, 'a2V5Ym9keWxpbmV0d28='),
+        line(5, t1, '-----END PRIVATE KEY-----'),
+        line(6, t1, '{"AccessKeyId":"AKIAABCDEFGHIJKLMNOP","SecretAccessKey":"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY","SessionToken":"FwoGZXIvYXdzE"}'),
+        line(7, t2, 'posting to https://hooks.slack.com/services/T000/B000/XXXXXXXXXXXXXXXX'),
+      ],
+      errors: [],
+    });
+    const text = renderPlainText(await answer(s, 'service logs web', { now: NOW }));
+    expect(text).not.toMatch(/MIIEvQ|a2V5Ym9k|wJalrXUtn|FwoGZXIv|XXXXXXXX|AKIAABCD/);
+    expect(text).toMatch(/web.1@\S+ \| \[redacted key\]/);
+    expect(text).toMatch(/unrelated line/);
+    expect(text).toMatch(/hooks\.slack\.com\/services\/\[redacted\]/);
+  });
+  it('scale of two services where Docker refuses the second: the first goes ahead and the answer says which was not changed', async () => {
+    const s = swarmWith();
+    s.serviceList.push(service('api', { replicas: 2 }));
+    const update = s.services.update;
+    s.services.update = async (id, change) => {
+      if (id === s.serviceList.find((x) => x.name === 'api')!.id) throw new UserFacingError('CONFLICT', 'Docker refused the change to `api`: no');
+      const r = await update(id, change);
+      const svc = s.serviceList.find((x) => x.id === id)!;
+      s.serviceTasks = s.serviceTasks.filter((t) => t.serviceId !== id).concat(Array.from({ length: svc.replicas ?? 1 }, (_, i) => task(svc, i + 1, 'w1')));
+      return r;
+    };
+    const r = await answer(s, 'service scale web=4 api=5');
+    expect(r.title).toBe('Scale partly refused');
+    expect(renderPlainText(r)).toMatch(/web: converged, 4 of 4/);
+    expect(renderPlainText(r)).toMatch(/api: not changed \(replicas 2 → 5\): Docker refused the change to api: no/);
   });
 });

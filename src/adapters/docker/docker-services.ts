@@ -221,9 +221,13 @@ export class DockerServices implements ServicesRead, ServicesWrite {
     }
   }
 
+  /** One service with its running/desired counts: `GET /services/{id}` carries no ServiceStatus, the filtered list does. */
   async inspect(idOrName: string): Promise<SwarmService | undefined> {
     const d = await this.raw(idOrName);
-    return d && toSwarmService(d);
+    if (!d) return undefined;
+    const listed = await this.t.call((s) => s.get<unknown[]>('/services', { status: true, filters: JSON.stringify({ id: [d.ID] }) }));
+    const withStatus = parsed(z.array(DockerService), listed, `service ${idOrName}`).find((x) => x.ID === d.ID);
+    return toSwarmService(withStatus ?? d);
   }
 
   async tasks(f: { serviceIds?: string[]; upToDate?: boolean } = {}): Promise<SwarmTask[]> {
@@ -266,6 +270,10 @@ export class DockerServices implements ServicesRead, ServicesWrite {
       write: async () => {
         const now = (await this.raw(serviceId)) ?? before;
         if (change.kind !== 'rollback' && wanted(now)) return;
+        // a rollback goes to the spec before the one seen: after someone else's change it would go somewhere else
+        if (change.kind === 'rollback' && specFingerprint(now.Spec) !== specFingerprint(before.Spec)) {
+          throw new UserFacingError('CONFLICT', `\`${before.Spec.Name}\` was changed by someone else meanwhile: the rollback was not sent. Type \`/swarm service ${before.Spec.Name}\` to see what runs now.`);
+        }
         const spec = change.kind === 'rollback' ? now.Spec : changed(now.Spec, change, before);
         const answer = await this.t.call(
           (s) => s.post<{ Warnings?: string[] | null }>(`/services/${encodeURIComponent(serviceId)}/update`, spec, { version: now.Version.Index, ...(change.kind === 'rollback' ? { rollback: 'previous' } : {}) }),
