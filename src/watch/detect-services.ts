@@ -5,7 +5,6 @@
  * specific cause (a crash loop is also below desired: it is said as a crash
  * loop, its replicas in the body). Pure, like detect.ts.
  */
-import { MINUTE_MS } from '../domain/time-format.js';
 import type { IncidentKind, SwarmNode, SwarmService, SwarmTask, WatchIncident } from '../ports.js';
 import { code } from '../render/escape.js';
 import { assessRollout } from '../shared/rollout.js';
@@ -24,8 +23,6 @@ export const isServiceKind = (k: IncidentKind): boolean => (SERVICE_KINDS as rea
 
 /** a crash loop is over once the service runs as desired and no task failed for this long */
 export const CRASH_QUIET_MS = 60_000;
-/** a rollback Docker made on its own is an incident this long after it completed */
-export const ROLLED_BACK_SHOWN_MS = 10 * MINUTE_MS;
 /** how many failing tasks a message names */
 const SHOWN_TASKS = 5;
 
@@ -62,9 +59,9 @@ function serviceFinding(svc: SwarmService, tasks: SwarmTask[], hosts: ReadonlyMa
   const state = svc.update?.state;
   const said = svc.update?.message ? ` Docker says: ${code(svc.update.message)}.` : '';
 
-  // 1. a rollout Docker halted: paused, rolling back, or rolled back on its own
-  const rolledBackLately = state === 'rollback_completed' && dockerRolledBack(svc) && now - (svc.update?.completedAt?.getTime() ?? 0) < ROLLED_BACK_SHOWN_MS;
-  if (state === 'paused' || state === 'rollback_paused' || (state === 'rollback_started' && dockerRolledBack(svc)) || rolledBackLately) {
+  // 1. a rollout Docker halted: paused, or rolling back on its own. Once a rollback completed, Docker's
+  // words ("rollback completed") no longer tell its own from one asked for: the service is whole, resolved.
+  if (state === 'paused' || state === 'rollback_paused' || (state === 'rollback_started' && dockerRolledBack(svc))) {
     const view = assessRollout(svc, tasks, 'image');
     const failing = view.failing ? `\nFailing: ${taskLine(svc, view.failing, hosts)}` : '';
     const what =
@@ -74,7 +71,7 @@ function serviceFinding(svc: SwarmService, tasks: SwarmTask[], hosts: ReadonlyMa
           ? `Docker paused the rollback of ${code(svc.name)}: it runs ${replicasText(svc)}.`
           : state === 'rollback_started'
             ? `Docker is rolling ${code(svc.name)} back to ${code(shortImage(svc.image))}: the rollout failed.`
-            : `Docker rolled ${code(svc.name)} back to ${code(shortImage(svc.image))}: the rollout failed. It runs ${replicasText(svc)}.`;
+            : `Docker rolled ${code(svc.name)} back: the rollout failed. It runs ${replicasText(svc)}.`;
     return about('service-rollout', state!, `${what}${said}${failing}`, { rollback: rollback && state === 'paused' });
   }
 

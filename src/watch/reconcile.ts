@@ -41,8 +41,16 @@ export type Change =
 
 export const incidentKey = (i: { kind: IncidentKind; subject: string }) => `${i.kind}#${i.subject}`;
 
+/**
+ * Below desired opens after at least this: Docker restarts a failed task after
+ * its restart delay (5 s by default), so a service whose tasks keep failing
+ * has shown 3 failures by then and is called a crash loop, not "below desired".
+ */
+export const SERVICE_SETTLE_MS = 30_000;
+
 export function graceFor(kind: IncidentKind, graceMs: number, to: 'open' | 'resolve' = 'resolve'): number {
-  return NO_GRACE.has(kind) || (to === 'open' && OPEN_AT_ONCE.has(kind)) ? 0 : graceMs;
+  if (NO_GRACE.has(kind) || (to === 'open' && OPEN_AT_ONCE.has(kind))) return 0;
+  return to === 'open' && kind === 'service-replicas' ? Math.max(graceMs, SERVICE_SETTLE_MS) : graceMs;
 }
 
 export function mutedBy(i: Pick<WatchIncident, 'kind' | 'subject' | 'name'>, mutes: WatchMute[], now: number): WatchMute | undefined {

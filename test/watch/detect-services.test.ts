@@ -149,11 +149,13 @@ describe('the watch, for services: incidents (fake clock)', () => {
 
     const v = watcher(0);
     const below = service('web', { replicas: 2, running: 1, desired: 2 });
-    expect(kinds(v.pass({ nodes, services: [below], tasks: [] }, 0).changes)).toEqual(['open service-replicas web']);
-    const looping = crashing(T0 + MIN);
+    // below desired waits at least 30 s, even without a grace period: a crash loop shows first
+    expect(kinds(v.pass({ nodes, services: [below], tasks: [] }, 0).changes)).toEqual(['track service-replicas web']);
+    expect(kinds(v.pass({ nodes, services: [below], tasks: [] }, 1).changes)).toEqual(['open service-replicas web']);
+    const looping = crashing(T0 + 2 * MIN);
     const again = { ...below, running: 0 };
     const loopTasks = looping.tasks.map((t) => ({ ...t, serviceId: below.id }));
-    const next = v.pass({ nodes, services: [again], tasks: loopTasks }, 1).changes;
+    const next = v.pass({ nodes, services: [again], tasks: loopTasks }, 2).changes;
     expect(kinds(next)).toEqual(['follow-up service-replicas web']);
     expect(next[0]).toMatchObject({ what: 'detail', finding: { text: expect.stringMatching(/keep failing/) } });
     expect(v.incidents()).toHaveLength(1);
