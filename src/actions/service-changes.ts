@@ -80,6 +80,19 @@ async function service(ctx: ReadContext, ref: string) {
   return resolveService(ctx.swarm.services, ref, ctx.cluster);
 }
 
+/** how long the watch takes the service's next spec change as this request's (it is sent right after) */
+const OWN_CHANGE_MS = 15 * 60_000;
+
+/**
+ * Tells the watch, before the change is sent, that the next spec change of
+ * this service is swarm-ops' own: it is not posted as a change made outside.
+ * A note that can't be written never stops the change (the watch then posts it).
+ */
+async function noteOwnChange(ctx: ChangeContext, serviceId: string): Promise<void> {
+  const at = ctx.clock.now().getTime();
+  await ctx.incidents?.noteOwnChange({ cluster: ctx.cluster, serviceId, requestId: ctx.requestId, at, until: at + OWN_CHANGE_MS }).catch(() => undefined);
+}
+
 function applyAll(verb: string | ((args: never) => string)) {
   return async (ctx: ChangeContext, args: unknown, plan: Plan<Step[]>): Promise<Reply> => {
     const warnings: string[] = [];
@@ -87,6 +100,7 @@ function applyAll(verb: string | ((args: never) => string)) {
     const refused: RolloutResult[] = [];
     for (const step of plan.data) {
       try {
+        await noteOwnChange(ctx, step.id);
         warnings.push(...(await ctx.swarm.services.update(step.id, step.change)).warnings);
         sent.push(step);
       } catch (err) {

@@ -49,16 +49,23 @@ export const watch: ReadAction<ArgsFor<'watch'>> = {
     if (settings) {
       parts.push({
         kind: 'context',
-        text: `Alerts go to <#${settings.channel}> ${afterGrace(settings.graceMinutes)}${last?.lastPassAt ? ` · last checked ${hhmm(last.lastPassAt)}` : ' · not checked yet'} · \`/swarm watch mute <node|kind> 2h\` silences one`,
+        text: `Alerts go to <#${settings.channel}> ${afterGrace(settings.graceMinutes)}${last?.lastPassAt ? ` · last checked ${hhmm(last.lastPassAt)}` : ' · not checked yet'} · \`/swarm watch mute <node|service|kind> 2h\` silences one`,
       });
     }
     return reply(`Watch of ${ctx.cluster}: ${open.length ? `${open.length} open incident${open.length === 1 ? '' : 's'}` : 'no open incidents'}`, open.length ? 'warn' : 'ok', parts);
   },
 };
 
-type MuteTarget = Pick<WatchMute, 'target' | 'kind' | 'nodeId'>;
+type MuteTarget = Pick<WatchMute, 'target' | 'kind' | 'nodeId' | 'serviceId'>;
 
-/** An incident kind, or a node (by hostname or ID prefix); a node the swarm can't be asked about right now is taken by its name. */
+/** A service by name, ID or unique ID prefix, when the swarm can be asked. */
+async function serviceNamed(ctx: ReadContext, raw: string) {
+  const services = await ctx.swarm.services.list().catch(() => []);
+  const byPrefix = raw.length >= 4 ? services.filter((s) => s.id.startsWith(raw)) : [];
+  return services.find((s) => s.name === raw) ?? services.find((s) => s.name.toLowerCase() === raw.toLowerCase()) ?? (byPrefix.length === 1 ? byPrefix[0] : undefined);
+}
+
+/** An incident kind, a node (by hostname or ID prefix) or a service (by name or ID); one the swarm can't be asked about right now is taken by its name. */
 async function muteTarget(ctx: ReadContext, raw: string): Promise<MuteTarget & { shown: string }> {
   const word = raw.toLowerCase();
   if (isKind(word)) return { target: word, kind: word, shown: `${code(word)} incidents` };
@@ -74,15 +81,17 @@ async function muteTarget(ctx: ReadContext, raw: string): Promise<MuteTarget & {
     return { target: node.hostname.toLowerCase(), nodeId: node.id, shown: `incidents of ${code(node.hostname)}` };
   } catch (err) {
     if (!(err instanceof UserFacingError) || err.code !== 'UNKNOWN_NODE') throw err;
+    const service = await serviceNamed(ctx, raw);
+    if (service) return { target: service.name.toLowerCase(), serviceId: service.id, shown: `incidents and outside changes of service ${code(service.name)}` };
     const kind = didYouMean(word, [...INCIDENT_KINDS]);
     throw new UserFacingError(
       'UNKNOWN_NODE',
-      `${code(raw)} is neither a node of ${code(ctx.cluster)} nor an incident kind.${kind ? ` Did you mean \`${kind}\`?` : ''} Kinds: ${INCIDENT_KINDS.map((k) => `\`${k}\``).join(', ')}; \`/swarm nodes\` lists the nodes.`,
+      `${code(raw)} is neither a node nor a service of ${code(ctx.cluster)}, nor an incident kind.${kind ? ` Did you mean \`${kind}\`?` : ''} Kinds: ${INCIDENT_KINDS.map((k) => `\`${k}\``).join(', ')}; \`/swarm nodes\` and \`/swarm services\` list the nodes and services.`,
     );
   }
 }
 
-/** `/swarm watch mute <node|kind> <duration>`: tracked, listed, not posted, until the mute ends. */
+/** `/swarm watch mute <node|service|kind> <duration>`: tracked, listed, not posted, until the mute ends. */
 export const watchMute: ChangeAction<ArgsFor<'watch mute'>, { mute: WatchMute; shown: string }> = {
   async plan(ctx, args) {
     const { shown, ...target } = await muteTarget(ctx, args.target);
@@ -103,13 +112,13 @@ export const watchMute: ChangeAction<ArgsFor<'watch mute'>, { mute: WatchMute; s
   },
 };
 
-/** `/swarm watch unmute <node|kind>`. */
+/** `/swarm watch unmute <node|service|kind>`. */
 export const watchUnmute: ChangeAction<ArgsFor<'watch unmute'>, WatchMute> = {
   async plan(ctx, args) {
     // where no table is kept there are no mutes to look at; apply says so
     const { mutes } = ctx.incidents ? await ctx.incidents.load(ctx.cluster) : { mutes: [] };
     const word = args.target.toLowerCase();
-    const mute = mutes.find((m) => m.target === word || (word.length >= 4 && m.nodeId?.startsWith(word)));
+    const mute = mutes.find((m) => m.target === word || (word.length >= 4 && (m.nodeId?.startsWith(word) || m.serviceId?.startsWith(word))));
     const summary = `unmute the watch's ${code(mute?.target ?? word)} on ${code(ctx.cluster)}`;
     if (!mute && ctx.incidents) {
       return {

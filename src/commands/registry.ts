@@ -204,9 +204,9 @@ export const COMMANDS = [
   }),
   defineCommand({
     name: 'watch mute',
-    summary: 'stop posting a node\'s or a kind\'s incidents for a while (still tracked)',
+    summary: 'stop posting a node\'s, a service\'s or a kind\'s incidents for a while (still tracked)',
     args: {
-      target: positional(nodeRef, 'node|kind', 'a hostname, a node ID prefix, or a kind such as node-down or leader-changed'),
+      target: positional(nodeRef, 'node|service|kind', 'a hostname, a node ID prefix, a service name, or a kind such as node-down or service-changed'),
       duration: positional(duration, '30m|2h|1d', 'how long, at most 30d'),
     },
     check: (a) => (a.duration > 30 * 86_400_000 ? { arg: 'duration', message: 'at most 30d' } : undefined),
@@ -215,8 +215,8 @@ export const COMMANDS = [
   }),
   defineCommand({
     name: 'watch unmute',
-    summary: 'post a muted node\'s or kind\'s incidents again',
-    args: { target: positional(nodeRef, 'node|kind') },
+    summary: 'post a muted node\'s, service\'s or kind\'s incidents again',
+    args: { target: positional(nodeRef, 'node|service|kind') },
     role: 'operator',
     kind: 'change',
   }),

@@ -66,7 +66,11 @@ export interface AuditHistory {
 
 // ---- the watch: incidents and mutes, in the bot's table ---------------------
 
-/** What the watch alerts on; `leader-changed` is a notice (posted once, never open), the others are incidents. */
+/**
+ * What the watch alerts on; `leader-changed` and `service-changed` (a change
+ * made outside swarm-ops) are notices (posted once, never open), the others
+ * are incidents. The `service-*` incidents are about one service (subject: its ID).
+ */
 export const INCIDENT_KINDS = [
   'cluster-unreachable',
   'quorum-lost',
@@ -74,10 +78,15 @@ export const INCIDENT_KINDS = [
   'quorum-at-risk',
   'manager-unreachable',
   'node-down',
+  'service-rollout',
+  'service-crash-loop',
+  'service-unschedulable',
+  'service-replicas',
   'ca-rotation-stuck',
   'cert-expiring',
   'node-drained',
   'leader-changed',
+  'service-changed',
 ] as const;
 export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 
@@ -85,7 +94,7 @@ export type IncidentKind = (typeof INCIDENT_KINDS)[number];
 export interface WatchIncident {
   cluster: string;
   kind: IncidentKind;
-  /** what it is about: a node ID, a manager endpoint, a certificate, or `-` for the whole cluster */
+  /** what it is about: a node ID, a service ID, a manager endpoint, a certificate, or `-` for the whole cluster */
   subject: string;
   /** how it reads: a hostname, an endpoint, a certificate's name */
   name: string;
@@ -112,13 +121,14 @@ export interface WatchIncident {
   noted?: string[];
 }
 
-/** `/swarm watch mute`: incidents of a kind, or of a node, are tracked but not posted until `until`. */
+/** `/swarm watch mute`: incidents of a kind, of a node or of a service, are tracked but not posted until `until`. */
 export interface WatchMute {
   cluster: string;
-  /** the key: a kind, or a node's hostname (lower case) */
+  /** the key: a kind, a node's hostname or a service's name (lower case) */
   target: string;
   kind?: IncidentKind;
   nodeId?: string;
+  serviceId?: string;
   /** ms since the epoch */
   until: number;
   by: string;
@@ -136,6 +146,47 @@ export interface WatchClusterState {
   /** when a root CA rotation was first seen in progress */
   rotationSince?: number;
   lastPassAt?: number;
+  /** when the services were first recorded: before that, nothing is said about changes made outside swarm-ops */
+  servicesSeenAt?: number;
+}
+
+/**
+ * What the watch last saw of a service's spec (one item per service, written
+ * only when it changed): enough to say what changed outside swarm-ops.
+ * Environment variable names only, never values.
+ */
+export interface WatchServiceRecord {
+  cluster: string;
+  id: string;
+  name: string;
+  fingerprint: string;
+  image: string;
+  /** replicated: the count; absent for a global service */
+  replicas?: number;
+  mode: string;
+  envNames: string[];
+  /** "8080:80/tcp" */
+  ports: string[];
+  constraints: string[];
+  forceUpdate: number;
+  /** when the watch recorded this spec (ms) */
+  seenAt: number;
+}
+
+/**
+ * A change swarm-ops itself is about to make to a service (a rollout, a
+ * scale, a Roll back click), written before the change is sent: the watch
+ * takes the next spec change of that service as the bot's own, not as a
+ * change made outside.
+ */
+export interface WatchOwnChange {
+  cluster: string;
+  serviceId: string;
+  requestId: string;
+  /** ms since the epoch */
+  at: number;
+  /** after this (ms) the note counts for nothing */
+  until: number;
 }
 
 export interface WatchSnapshot {
@@ -143,6 +194,10 @@ export interface WatchSnapshot {
   /** mutes in force (ended ones are left out) */
   mutes: WatchMute[];
   state?: WatchClusterState;
+  /** the services' last recorded specs */
+  services: WatchServiceRecord[];
+  /** changes swarm-ops noted it is making (still in force) */
+  ownChanges: WatchOwnChange[];
 }
 
 /** The watch's memory between passes, and what `/swarm watch` shows. */
@@ -155,6 +210,14 @@ export interface IncidentStore {
   putMute(mute: WatchMute): Promise<void>;
   /** false when there was no such mute */
   removeMute(cluster: string, target: string): Promise<boolean>;
+  /** records services' specs (a batch: the first pass records every service) */
+  putServices(records: WatchServiceRecord[]): Promise<void>;
+  removeServices(cluster: string, ids: string[]): Promise<void>;
+  /** swarm-ops is about to change a service: written before the change is sent */
+  noteOwnChange(change: WatchOwnChange): Promise<void>;
+  /** the notes in force, read again after a pass saw specs move (a note written after the pass's load still counts) */
+  ownChanges(cluster: string): Promise<WatchOwnChange[]>;
+  forgetOwnChange(cluster: string, serviceId: string): Promise<void>;
 }
 
 /**

@@ -14,7 +14,8 @@ import { DAY_MS, hhmm, MINUTE_MS } from '../domain/time-format.js';
 import { assessQuorum, explainQuorum } from '../domain/quorum.js';
 import type { ReplyPart } from '../domain/reply.js';
 import { code } from '../render/escape.js';
-import type { IncidentKind, InfoProbe, SwarmNode, WatchClusterState, WatchIncident } from '../ports.js';
+import type { IncidentKind, InfoProbe, SwarmNode, SwarmService, SwarmTask, WatchClusterState, WatchIncident } from '../ports.js';
+import { SERVICE_KINDS, serviceFindings } from './detect-services.js';
 
 /** certificates expiring within this are an incident */
 export const CERT_WARNING_MS = 30 * DAY_MS;
@@ -35,6 +36,9 @@ export interface Observation {
   rootRotationInProgress?: boolean;
   /** certificates and their expiry, when they were checked in this pass */
   certs?: Array<{ subject: string; name: string; expiresAt: Date }>;
+  /** every service with its status, and every task (absent when either could not be read) */
+  services?: SwarmService[];
+  tasks?: SwarmTask[];
 }
 
 /**
@@ -50,6 +54,8 @@ export interface Finding extends Pick<WatchIncident, 'kind' | 'subject' | 'name'
   parts?: ReplyPart[];
   /** an active worker may be drained from its alert */
   drainable?: boolean;
+  /** a service with a previous spec: its alert offers Roll back */
+  rollback?: boolean;
 }
 
 /** Something worth saying once, that never stays open: the leader changed. */
@@ -133,13 +139,21 @@ export function detect(obs: Observation, prev: WatchClusterState | undefined, o:
   }
 
   const lockedIds = new Set(locked.map((f) => f.subject));
+  const unreachable: Finding[] = [];
   for (const m of managers) {
     if (reachable(m) || lockedIds.has(m.id)) continue;
-    findings.push({
+    unreachable.push({
       ...aboutNode('manager-unreachable', m, `Manager ${code(m.hostname)} (${m.manager?.addr || m.addr}) is ${m.manager?.reachability ?? 'unknown'} to the other managers (node state ${code(m.state)}). It still counts in N until it is demoted and removed.`),
       arithmetic: explainQuorum(q),
     });
   }
+  // one event, one message: the managers lost are the cause of the quorum at risk (or lost), said in its incident
+  const quorum = findings.find((f) => f.kind === 'quorum-at-risk' || f.kind === 'quorum-lost');
+  if (quorum && unreachable.length) {
+    quorum.text = `${unreachable.map((f) => f.text).join('\n')}\n${quorum.text}`;
+    quorum.detail = `${quorum.detail} ${unreachable.map((f) => f.name).sort().join(',')}`;
+    if (quorum.kind === 'quorum-at-risk') quorum.name = unreachable.map((f) => f.name).sort().join(', ');
+  } else findings.push(...unreachable);
 
   for (const n of nodes) {
     if (n.state === 'ready' || (n.role === 'manager' && !reachable(n))) continue;
@@ -175,18 +189,31 @@ export function detect(obs: Observation, prev: WatchClusterState | undefined, o:
   if (obs.certs) {
     evaluated.add('cert-expiring');
     state.certsCheckedAt = now;
+    // one event, one message: certificates that expire on the same day (one lifetime shared by every manager endpoint) are one incident
+    const byDay = new Map<string, Array<{ subject: string; name: string; expiresAt: Date }>>();
     for (const c of obs.certs) {
-      const left = c.expiresAt.getTime() - now;
-      if (left >= CERT_WARNING_MS) continue;
+      if (c.expiresAt.getTime() - now >= CERT_WARNING_MS) continue;
       const day = c.expiresAt.toISOString().slice(0, 10);
+      byDay.set(day, [...(byDay.get(day) ?? []), c]);
+    }
+    for (const [day, certs] of byDay) {
+      const left = Math.min(...certs.map((c) => c.expiresAt.getTime())) - now;
+      const one = certs.length === 1 ? certs[0]! : undefined;
+      const name = one ? one.name : `${certs.length} certificates (${certs.map((c) => c.subject).join(', ')})`;
+      const what = one ? `The ${one.name}` : `These ${certs.length} certificates: ${certs.map((c) => `the ${c.name}`).join('; ')}:`;
       findings.push({
         kind: 'cert-expiring',
-        subject: c.subject,
-        name: c.name,
+        subject: one ? one.subject : `expiry ${day}`,
+        name,
         detail: day,
-        text: left < 0 ? `The ${c.name} expired on ${day}.` : `The ${c.name} expires in ${Math.floor(left / DAY_MS)} days (${day}).`,
+        text: left < 0 ? `${what} expired on ${day}.` : `${what} ${one ? 'expires' : 'expire'} in ${Math.floor(left / DAY_MS)} days (${day}).`,
       });
     }
+  }
+
+  if (obs.services && obs.tasks) {
+    for (const k of SERVICE_KINDS) evaluated.add(k);
+    findings.push(...serviceFindings(obs.services, obs.tasks, nodes, now));
   }
   return out();
 }

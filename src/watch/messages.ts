@@ -13,6 +13,7 @@ import type { Finding, Notice } from './detect.js';
 import { DAY_MS, hhmm, span } from '../domain/time-format.js';
 import { incidentTitle, KINDS } from '../render/incident-kinds.js';
 import type { FollowUp } from './reconcile.js';
+import type { OutsideChange } from './outside-changes.js';
 
 /** signs a button's command (see watch-button.ts) */
 export type SignCommand = (command: string) => string;
@@ -28,12 +29,41 @@ interface Step {
   style?: 'primary' | 'danger';
 }
 
+/** a command of this version: two words ("service rollback") or one ("drain") */
+const exists = (command: string) => {
+  const [a, b] = command.split(' ');
+  return has(`${a} ${b}`) || has(a!);
+};
+
+/** Roll back, Show service: the safe steps for a service */
+function serviceSteps(name: string, c: string, rollback: boolean | undefined, lines: string[]): Step[] {
+  const steps: Step[] = [];
+  if (rollback && has('service rollback')) {
+    lines.push(`${code(`/swarm service rollback ${name} ${c}`)} returns it to its previous spec.`);
+    steps.push({ label: 'Roll back', command: `service rollback ${name} ${c}`, style: 'danger' });
+  }
+  if (has('service logs')) lines.push(`${code(`/swarm service logs ${name} ${c}`)} may say why.`);
+  return steps;
+}
+
 /** The safe next steps: a line with the commands to type, and buttons for those that exist in this version. */
-function nextSteps(i: Pick<WatchIncident, 'kind' | 'name' | 'subject' | 'cluster' | 'role'>, o: { flapping?: boolean; drainable?: boolean; downForDay?: boolean }): { text: string; steps: Step[] } {
+function nextSteps(
+  i: Pick<WatchIncident, 'kind' | 'name' | 'subject' | 'cluster' | 'role'>,
+  o: { flapping?: boolean; drainable?: boolean; downForDay?: boolean; rollback?: boolean },
+): { text: string; steps: Step[] } {
   const c = `--cluster ${i.cluster}`;
-  const lines: string[] = [`${code(`/swarm status ${c}`)} shows the whole picture.`];
-  const steps: Step[] = [{ label: 'Show status', command: `status ${c}` }];
+  const service = i.kind.startsWith('service-');
+  const lines: string[] = [service ? `${code(`/swarm service ${i.name} ${c}`)} shows its tasks and their errors.` : `${code(`/swarm status ${c}`)} shows the whole picture.`];
+  const steps: Step[] = [service ? { label: 'Show service', command: `service ${i.name} ${c}` } : { label: 'Show status', command: `status ${c}` }];
   switch (i.kind) {
+    case 'service-rollout':
+    case 'service-crash-loop':
+    case 'service-unschedulable':
+    case 'service-replicas':
+    case 'service-changed':
+      if (i.kind === 'service-unschedulable') lines.push(`${code(`/swarm nodes ${c}`)} shows which nodes are drained or down; constraints and resources decide where tasks go.`);
+      steps.unshift(...serviceSteps(i.name, c, o.rollback, lines));
+      break;
     case 'node-down':
       if (o.flapping && o.drainable && has('drain')) {
         lines.push(`It keeps coming and going: ${code(`/swarm drain ${i.name} ${c}`)} keeps tasks off it until it is stable.`);
@@ -60,7 +90,9 @@ function nextSteps(i: Pick<WatchIncident, 'kind' | 'name' | 'subject' | 'cluster
       );
       break;
     case 'quorum-at-risk':
-      lines.push('Bring the unreachable manager back before anything else; hold deploys that need the managers meanwhile.');
+      lines.push(
+        `Bring the unreachable manager back before anything else; hold deploys that need the managers meanwhile.${i.name !== i.cluster ? ` Gone for good? It still counts in N: ${code(`/swarm demote ${i.name.split(', ')[0]} ${c}`)}${has('node rm') ? ` and ${code(`/swarm node rm ${i.name.split(', ')[0]} ${c}`)}` : ''} restore the arithmetic (after an approval).` : ''}`,
+      );
       break;
     case 'ca-rotation-stuck':
     case 'cert-expiring':
@@ -75,7 +107,7 @@ function nextSteps(i: Pick<WatchIncident, 'kind' | 'name' | 'subject' | 'cluster
     case 'leader-changed':
       break;
   }
-  return { text: `*Next:* ${lines.join(' ')}`, steps: steps.filter((s) => has(s.command.startsWith('node rm') ? 'node rm' : s.command.split(' ')[0]!)) };
+  return { text: `*Next:* ${lines.join(' ')}`, steps: steps.filter((s) => exists(s.command)) };
 }
 
 function buttons(steps: Step[], sign: SignCommand): ReplyPart[] {
@@ -95,7 +127,7 @@ const body = (f: Finding): string => (f.arithmetic ? `${f.text}\n${f.arithmetic}
 
 /** The incident's own message, posted once in the cluster's watch channel. */
 export function incidentMessage(i: WatchIncident, f: Finding, o: { now: number; sign: SignCommand }): Reply {
-  const next = nextSteps(i, { flapping: i.flaps > 0, drainable: f.drainable ?? false, downForDay: o.now - i.since >= DAY_MS });
+  const next = nextSteps(i, { flapping: i.flaps > 0, drainable: f.drainable ?? false, downForDay: o.now - i.since >= DAY_MS, rollback: f.rollback ?? false });
   const flaps = i.flaps ? ` It came and went ${i.flaps + 1} times since ${hhmm(i.since)}.` : '';
   return reply(incidentTitle(i), KINDS[i.kind].tone, [
     { kind: 'text', text: body(f) + flaps },
@@ -162,4 +194,41 @@ export function noticeMessage(n: Notice, cluster: string, o: { sign: SignCommand
     ...buttons(next.steps, o.sign),
     { kind: 'context', text: `Watch of ${code(cluster)} · information only · to silence: ${code(`/swarm watch mute leader-changed 1d --cluster ${cluster}`)}` },
   ]);
+}
+
+const CHANGE_WORD: Record<OutsideChange['type'], string> = { changed: 'Changed', created: 'Created', removed: 'Removed' };
+
+/**
+ * Services changed, created or removed outside swarm-ops (over ssh): posted
+ * once per change, saying what changed and when; who can't be known. One
+ * service: its own message with Roll back; several in one pass: one message.
+ */
+export function outsideChangeMessage(changes: OutsideChange[], cluster: string, o: { since?: number; sign: SignCommand }): Reply {
+  const c = `--cluster ${cluster}`;
+  // Docker's UpdatedAt; without it, between the watch's last look and this one
+  const when = (x: OutsideChange) => (x.type === 'removed' && o.since !== undefined ? `between ${hhmm(o.since)} and ${hhmm(x.at)}` : `at ${hhmm(x.at)}`);
+  const verb = (x: OutsideChange) => (x.type === 'changed' ? 'was changed' : x.type === 'created' ? 'was created' : 'was removed');
+  const one = changes.length === 1 ? changes[0]! : undefined;
+  const parts: ReplyPart[] = [];
+  const rollBack = changes.filter((x) => x.rollback && x.type === 'changed');
+  if (one) {
+    parts.push({ kind: 'text', text: `${code(one.name)} ${verb(one)} outside swarm-ops ${when(one)} (someone ran \`docker service ${one.type === 'changed' ? 'update' : one.type === 'created' ? 'create' : 'rm'}\` or a stack deploy; who can't be known).` });
+    parts.push({ kind: 'list', title: one.type === 'changed' ? 'What changed' : one.type === 'created' ? 'What it runs' : 'What it was', items: one.lines });
+  } else {
+    parts.push({ kind: 'text', text: `${changes.length} services were changed, created or removed outside swarm-ops (who can't be known):` });
+    parts.push({ kind: 'list', title: 'Changes', items: changes.slice(0, 30).map((x) => `${code(x.name)} ${verb(x)} ${when(x)}: ${x.lines.join('; ')}`) });
+  }
+  const lines: string[] = [];
+  if (rollBack.length && has('service rollback')) lines.push(`${rollBack.map((x) => code(`/swarm service rollback ${x.name} ${c}`)).join(', ')} returns it to the spec before.`);
+  const shown = changes.filter((x) => x.type !== 'removed');
+  if (shown.length) lines.push(`${code(`/swarm service ${shown[0]!.name} ${c}`)} shows it now.`);
+  if (lines.length) parts.push({ kind: 'text', text: `*Next:* ${lines.join(' ')}` });
+  const steps: Step[] = [
+    ...(has('service rollback') ? rollBack.slice(0, 4).map((x) => ({ label: rollBack.length > 1 ? `Roll back ${x.name}` : 'Roll back', command: `service rollback ${x.name} ${c}`, style: 'danger' as const })) : []),
+    ...(one && one.type !== 'removed' && has('service') ? [{ label: 'Show service', command: `service ${one.name} ${c}` }] : []),
+  ];
+  parts.push(...buttons(steps, o.sign));
+  parts.push({ kind: 'context', text: `Watch of ${code(cluster)} · changes swarm-ops makes are never posted here · to silence: ${code(`/swarm watch mute ${one ? one.name : 'service-changed'} 2h ${c}`)}` });
+  const title = one ? `${CHANGE_WORD[one.type]} outside swarm-ops: ${one.name} (${cluster})` : `${changes.length} services changed outside swarm-ops on ${cluster}`;
+  return reply(title, 'warn', parts);
 }

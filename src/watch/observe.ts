@@ -1,6 +1,7 @@
 /**
  * What the watch sees of a swarm in one pass, with as few Docker calls as its
- * state allows: `/nodes` when all is well, each manager's `/info` when one
+ * state allows: `/nodes`, `/services?status=true` and `/tasks` when all is well
+ * (two requests for the services and their tasks, however many there are), each manager's `/info` when one
  * is missing or the certificates are due their daily look, and `GET /swarm`
  * for a root CA rotation under way. A swarm it can't read is an observation
  * too (a failure with a code), never an exception.
@@ -34,12 +35,24 @@ export function createObserver(deps: Pick<SwarmJobDeps, 'swarmFor' | 'credential
     }
     const certsDue = certsCheckedAt === undefined || now - certsCheckedAt >= DAY_MS;
     const missing = nodes.some((n) => n.role === 'manager' && n.manager?.reachability !== 'reachable');
-    const [probes, rotating] = await Promise.all([
+    const [probes, rotating, services] = await Promise.all([
       missing || certsDue ? swarm.nodes.probeManagers().catch(() => undefined) : undefined,
       rootRotationInProgress(swarm),
+      servicesAndTasks(swarm, cluster),
     ]);
     const certs = certsDue && probes?.some((x) => x.info) ? certificates(probes) : undefined;
-    return { nodes, ...(probes ? { probes } : {}), ...(rotating !== undefined ? { rootRotationInProgress: rotating } : {}), ...(certs ? { certs } : {}) };
+    return { nodes, ...(probes ? { probes } : {}), ...(rotating !== undefined ? { rootRotationInProgress: rotating } : {}), ...(certs ? { certs } : {}), ...(services ?? {}) };
+  }
+
+  /** every service with its status and every task: two requests, however many services there are; undefined when either failed */
+  async function servicesAndTasks(swarm: SwarmReader, cluster: string): Promise<Pick<Observation, 'services' | 'tasks'> | undefined> {
+    try {
+      const [services, tasks] = await Promise.all([swarm.services.list(), swarm.services.tasks()]);
+      return { services, tasks };
+    } catch (err) {
+      log.warn('watch could not read the services', { cluster, error: describeError(err) });
+      return undefined;
+    }
   }
 
   function failureOf(cluster: string, err: unknown): { code: string; message: string } {

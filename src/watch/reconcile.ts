@@ -15,10 +15,13 @@
  */
 import type { IncidentKind, WatchIncident, WatchMute } from '../ports.js';
 import type { Finding } from './detect.js';
+import { isServiceKind } from './detect-services.js';
 import { DAY_MS } from '../domain/time-format.js';
 
 /** Kinds with a threshold of their own: they open at once, and resolve at once. */
 const NO_GRACE: ReadonlySet<IncidentKind> = new Set(['cert-expiring', 'ca-rotation-stuck']);
+/** Kinds that are sure when seen (Docker halted the rollout; 3 failures in 10 minutes): they open at once, and resolve after the grace period. */
+const OPEN_AT_ONCE: ReadonlySet<IncidentKind> = new Set(['service-rollout', 'service-crash-loop']);
 /** a worker whose condition came back this often within the grace period is flapping */
 export const FLAPPING_AFTER = 2;
 
@@ -38,12 +41,51 @@ export type Change =
 
 export const incidentKey = (i: { kind: IncidentKind; subject: string }) => `${i.kind}#${i.subject}`;
 
-export function graceFor(kind: IncidentKind, graceMs: number): number {
-  return NO_GRACE.has(kind) ? 0 : graceMs;
+/**
+ * Below desired opens after at least this: Docker restarts a failed task after
+ * its restart delay (5 s by default), so a service whose tasks keep failing
+ * has shown 3 failures by then and is called a crash loop, not "below desired".
+ */
+export const SERVICE_SETTLE_MS = 30_000;
+
+export function graceFor(kind: IncidentKind, graceMs: number, to: 'open' | 'resolve' = 'resolve'): number {
+  if (NO_GRACE.has(kind) || (to === 'open' && OPEN_AT_ONCE.has(kind))) return 0;
+  return to === 'open' && kind === 'service-replicas' ? Math.max(graceMs, SERVICE_SETTLE_MS) : graceMs;
 }
 
 export function mutedBy(i: Pick<WatchIncident, 'kind' | 'subject' | 'name'>, mutes: WatchMute[], now: number): WatchMute | undefined {
-  return mutes.find((m) => m.until > now && (m.kind === i.kind || (m.nodeId !== undefined && m.nodeId === i.subject) || (!m.kind && m.target === i.name.toLowerCase())));
+  return mutes.find(
+    (m) =>
+      m.until > now &&
+      (m.kind === i.kind || (m.nodeId !== undefined && m.nodeId === i.subject) || (m.serviceId !== undefined && m.serviceId === i.subject) || (!m.kind && m.target === i.name.toLowerCase())),
+  );
+}
+
+/**
+ * One service, one incident: when a service's most specific cause changes
+ * (below desired, then a crash loop), the incident already posted carries on
+ * in its thread under its kind; one not yet posted gives way to the new cause
+ * and hands it its first sighting.
+ */
+function oneIncidentPerService(findings: Finding[], byKey: Map<string, WatchIncident>): { findings: Finding[]; inherited: Map<string, WatchIncident>; dropped: WatchIncident[] } {
+  const inherited = new Map<string, WatchIncident>();
+  const dropped: WatchIncident[] = [];
+  const others = (f: Finding) => [...byKey.values()].filter((i) => i.subject === f.subject && isServiceKind(i.kind) && i.kind !== f.kind);
+  const out = findings.map((f) => {
+    if (!isServiceKind(f.kind) || byKey.has(incidentKey(f))) return f;
+    const before = others(f);
+    const posted = before.find((i) => i.status === 'open');
+    // the cause moved: said in the thread of the incident posted (its detail names the new cause)
+    if (posted) return { ...f, kind: posted.kind, detail: `${f.kind} ${f.detail}` };
+    for (const i of before) {
+      dropped.push(i);
+      byKey.delete(incidentKey(i));
+    }
+    const first = before.sort((a, b) => a.since - b.since)[0];
+    if (first) inherited.set(incidentKey(f), first);
+    return f;
+  });
+  return { findings: out, inherited, dropped };
 }
 
 export function reconcile(input: {
@@ -55,20 +97,23 @@ export function reconcile(input: {
   incidents: WatchIncident[];
   mutes: WatchMute[];
 }): Change[] {
-  const { cluster, now, findings, mutes } = input;
+  const { cluster, now, mutes } = input;
   const byKey = new Map(input.incidents.map((i) => [incidentKey(i), i]));
   const changes: Change[] = [];
   const seen = new Set<string>();
+  const { findings, inherited, dropped } = oneIncidentPerService(input.findings, byKey);
+  for (const i of dropped) changes.push({ type: 'drop', incident: i });
 
   for (const f of findings) {
     const key = incidentKey(f);
     if (seen.has(key)) continue;
     seen.add(key);
-    const grace = graceFor(f.kind, input.graceMs);
+    const grace = graceFor(f.kind, input.graceMs, 'open');
     const before = byKey.get(key);
+    const heir = inherited.get(key);
     const i: WatchIncident = before
       ? { ...before, name: f.name }
-      : { cluster, kind: f.kind, subject: f.subject, name: f.name, status: 'pending', since: now, flaps: 0, detail: f.detail, ...(f.role ? { role: f.role } : {}) };
+      : { cluster, kind: f.kind, subject: f.subject, name: f.name, status: 'pending', since: heir?.since ?? now, flaps: heir?.flaps ?? 0, detail: f.detail, ...(f.role ? { role: f.role } : {}) };
     if (i.clearSince !== undefined) {
       // back within the grace period: the same incident, one flap more
       delete i.clearSince;

@@ -15,14 +15,15 @@ import { randomUUID } from 'node:crypto';
 import { z } from 'zod';
 import type { Reply } from '../domain/reply.js';
 import { describeError } from '../errors.js';
-import { INCIDENT_KINDS, type IncidentStore, type RolloutStore, type WatchIncident, type WatchMute } from '../ports.js';
+import { INCIDENT_KINDS, type IncidentStore, type RolloutStore, type SwarmService, type WatchClusterState, type WatchIncident, type WatchMute, type WatchSnapshot } from '../ports.js';
 import { followOpenRollouts } from './rollouts.js';
 import type { SwarmJobDeps } from '../shared/job-deps.js';
 import { signAlertButton } from '../domain/alert-button.js';
 import { detect, type Detection } from './detect.js';
 import { MINUTE_MS } from '../domain/time-format.js';
 import { createObserver } from './observe.js';
-import { followUpMessage, groupMessage, incidentMessage, noticeMessage, resolutionReply, resolvedParent, type SignCommand } from './messages.js';
+import { followUpMessage, groupMessage, incidentMessage, noticeMessage, outsideChangeMessage, resolutionReply, resolvedParent, type SignCommand } from './messages.js';
+import { outsideChanges, type OutsideChange } from './outside-changes.js';
 import { incidentKey, mutedBy, reconcile, type Change } from './reconcile.js';
 
 /** The EventBridge scheduled event, reduced to what the logs want. */
@@ -113,7 +114,18 @@ export function createWatch(deps: WatchDeps) {
         });
         const detection = detect(obs, snapshot.state, { cluster, now, graceMs });
         const changes = reconcile({ cluster, now, graceMs, findings: detection.findings, evaluated: detection.evaluated, incidents: snapshot.incidents, mutes: snapshot.mutes });
-        const kept = await act({ cluster, channel: w.channel, now, changes, detection, incidents: snapshot.incidents, mutes: snapshot.mutes, said: result.said });
+        const services = 'services' in obs && obs.services ? obs.services : undefined;
+        const kept = await act({
+          cluster,
+          channel: w.channel,
+          now,
+          changes,
+          detection,
+          incidents: snapshot.incidents,
+          mutes: snapshot.mutes,
+          said: result.said,
+          ...(services ? { outside: { services, snapshot, state: detection.state, lastPassAt: snapshot.state?.lastPassAt } } : {}),
+        });
         await deps.incidents.putState(detection.state);
         result.open = kept.filter((i) => i.status === 'open').length;
         result.pending = kept.length - result.open;
@@ -129,7 +141,18 @@ export function createWatch(deps: WatchDeps) {
     }
 
     /** Sends what the pass decided, and keeps each incident's new state once its message went out. */
-    async function act(a: { cluster: string; channel: string; now: number; changes: Change[]; detection: Detection; incidents: WatchIncident[]; mutes: WatchMute[]; said: string[] }): Promise<WatchIncident[]> {
+    async function act(a: {
+      cluster: string;
+      channel: string;
+      now: number;
+      changes: Change[];
+      detection: Detection;
+      incidents: WatchIncident[];
+      mutes: WatchMute[];
+      said: string[];
+      /** the services seen, against what the table recorded of them: changes made outside swarm-ops */
+      outside?: { services: SwarmService[]; snapshot: WatchSnapshot; state: WatchClusterState; lastPassAt: number | undefined };
+    }): Promise<WatchIncident[]> {
       const { cluster, channel, now, changes } = a;
       const kept = new Map(a.incidents.map((i) => [incidentKey(i), i]));
       const event = (what: string, i: Pick<WatchIncident, 'kind' | 'subject' | 'name'>, more: Record<string, unknown> = {}) =>
@@ -228,6 +251,8 @@ export function createWatch(deps: WatchDeps) {
         }
       }
 
+      if (a.outside) await sayOutsideChanges(a.outside);
+
       // resolutions: one reply per thread; the first message is edited when nothing in its thread is open any more
       const resolved = new Map<string, WatchIncident[]>();
       for (const c of changes) if (c.type === 'resolve') resolved.set(c.incident.ts!, [...(resolved.get(c.incident.ts!) ?? []), c.incident]);
@@ -240,6 +265,43 @@ export function createWatch(deps: WatchDeps) {
         if (![...kept.values()].some((i) => i.ts === ts)) await say('edit', resolvedParent(group, now), { ts });
       }
       return [...kept.values()];
+
+      /**
+       * Services changed, created or removed outside swarm-ops: each said once,
+       * its record written once it is said (what could not be said is said by
+       * the next pass); the first pass only records.
+       */
+      async function sayOutsideChanges(o: NonNullable<typeof a.outside>): Promise<void> {
+        const firstPass = o.state.servicesSeenAt === undefined;
+        const input = { cluster, now, services: o.services, records: o.snapshot.services, own: o.snapshot.ownChanges, firstPass };
+        let found = outsideChanges(input);
+        // a note of swarm-ops' own change written after this pass's load still explains a move it saw
+        if (found.changes.some((c) => c.type === 'changed')) found = outsideChanges({ ...input, own: await deps.incidents.ownChanges(cluster) });
+        if (found.quiet.length) await deps.incidents.putServices(found.quiet);
+        for (const id of found.used) await deps.incidents.forgetOwnChange(cluster, id);
+        if (firstPass) {
+          o.state.servicesSeenAt = now;
+          event('services recorded', { kind: 'service-changed', subject: '-', name: cluster }, { services: found.quiet.length });
+          return;
+        }
+        const record = async (c: OutsideChange) => (c.record ? deps.incidents.putServices([c.record]) : deps.incidents.removeServices(cluster, [c.id]));
+        const toSay: OutsideChange[] = [];
+        for (const c of found.changes) {
+          const about = { kind: 'service-changed' as const, subject: c.id, name: c.name };
+          if (mutedBy(about, a.mutes, now)) {
+            await record(c);
+            event('outside change muted', about, { type: c.type });
+          } else toSay.push(c);
+        }
+        const batches = toSay.length >= groupAt ? [toSay] : toSay.map((c) => [c]);
+        for (const batch of batches) {
+          if (!(await say('post', outsideChangeMessage(batch, cluster, { ...(o.lastPassAt !== undefined ? { since: o.lastPassAt } : {}), sign: await signer() })))) continue;
+          for (const c of batch) {
+            await record(c);
+            event('outside change', { kind: 'service-changed', subject: c.id, name: c.name }, { type: c.type, what: c.lines });
+          }
+        }
+      }
     }
   };
 }

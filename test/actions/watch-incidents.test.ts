@@ -86,10 +86,10 @@ describe('/swarm watch mute and unmute', () => {
   });
 
   it.each([
-    ['watch mute nodedown 1h', /`nodedown` is neither a node of `c\d+` nor an incident kind\. Did you mean `node-down`\?/],
+    ['watch mute nodedown 1h', /`nodedown` is neither a node nor a service of `c\d+`, nor an incident kind\. Did you mean `node-down`\?/],
     ['watch mute w1 31d', /<30m\|2h\|1d>: at most 30d/],
     ['watch mute w1 soon', /`soon` is not a duration/],
-    ['watch mute w1', /`watch mute` needs <node\|kind> <30m\|2h\|1d>/],
+    ['watch mute w1', /`watch mute` needs <node\|service\|kind> <30m\|2h\|1d>/],
   ])('refuses %j', async (text, message) => {
     const { say } = setup();
     await expect(say(text)).rejects.toThrow(message);

@@ -14,7 +14,7 @@ const EXAMPLES: Record<string, string> = {
   'KEY=VALUE… | KEY-…': 'az=eu-west-1a',
   'on|off|rotate': 'on',
   'docker-api-url|node': 'm1',
-  'node|kind': 'w1',
+  'node|service|kind': 'w1',
   '30m|2h|1d': '30m',
 };
 

@@ -153,6 +153,10 @@ describe.skipIf(labUnavailable())('the watch, against the real swarm', () => {
     await tickUntil(() => titled(/Leader changed on lab/).length && titled(/Quorum at risk on lab/).length, '"leader changed" and "quorum at risk"');
     expect(JSON.stringify(titled(/Leader changed on lab/)[0]!.body)).toContain(`${first} →`);
     expect(JSON.stringify(titled(/Quorum at risk on lab/)[0]!.body)).toMatch(/2 of 3 managers reachable; quorum 2/);
+    // one event, one message: the manager lost is named in the quorum's incident, not in one of its own
+    expect(titled(/Quorum at risk on lab/)).toHaveLength(1);
+    expect(String(titled(/Quorum at risk on lab/)[0]!.body['text'])).toContain(first);
+    expect(titled(/Manager unreachable/)).toEqual([]);
 
     const second = leader();
     const survivor = MANAGERS.find((m) => m !== first && m !== second)!;

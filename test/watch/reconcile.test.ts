@@ -152,12 +152,13 @@ describe('watch: detection and reconciliation (fake clock)', () => {
     expect([...d.evaluated].sort()).toEqual(['cluster-unreachable', 'manager-locked']);
   });
 
-  it('a manager lost of three: quorum at risk and the manager unreachable, each with the arithmetic', () => {
+  it('a manager lost of three: one finding, the quorum at risk naming the manager that puts it at risk, with the arithmetic', () => {
     const nodes = healthy().map((n) => (n.hostname === 'm3' ? manager('m3', { reachability: 'unreachable' }) : n));
     const { findings } = detect({ nodes }, undefined, { cluster: 'prod', now: T0, graceMs: 0 });
-    expect(findings.map((f) => `${f.kind} ${f.name}`)).toEqual(['quorum-at-risk prod', 'manager-unreachable m3']);
+    expect(findings.map((f) => `${f.kind} ${f.name}`)).toEqual(['quorum-at-risk m3']);
+    expect(findings[0]!.text).toMatch(/Manager `m3` .* is unreachable to the other managers[\s\S]*2 of 3 managers are reachable: exactly the quorum/);
     expect(findings[0]!.arithmetic).toBe('2 of 3 managers reachable; quorum 2 (⌊3/2⌋+1); tolerates 0 more failures (designed for 1).');
-    expect(findings[0]!.detail).toBe('2/3');
+    expect(findings[0]!.detail).toBe('2/3 m3');
   });
 
   it('a locked manager is said to be locked, not merely unreachable', () => {
