@@ -28,6 +28,7 @@ import { kib, labCreds, median, mib, ms, nodeProcess, readLab, ROOT, type Row } 
 import { overlayTimes } from './overlay.js';
 import { synthetic } from './synthetic.js';
 import { servicesLab, servicesSynthetic } from './services.js';
+import { watchServices } from './watch-services.js';
 import { benchWatchPass } from './watch-pass.js';
 
 const argv = process.argv.slice(2);
@@ -94,6 +95,7 @@ if (wanted('ack') || wanted('loads')) {
 await section('before', () => loadsBefore(option('before')!, quick ? 5 : 15, say));
 await section('synthetic', () => synthetic(quick ? 3 : 7));
 await section('services', () => servicesSynthetic(quick ? 3 : 7));
+await section('watch-services', () => watchServices(quick ? 3 : 10));
 if (wanted('lab')) {
   const lab = readLab();
   if (!lab) {

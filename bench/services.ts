@@ -18,7 +18,7 @@ const NO_ARGS = { stack: undefined, filter: undefined, page: undefined };
 const ctx = (swarm: Swarm, cluster = 'big') => ({ swarm: readOnly(swarm), policy, cluster, user: 'U', requestId: 'r', clock: { now: () => new Date() }, history: new MemoryState(), progress: () => undefined });
 
 /** `GET /services?status=true` and `GET /tasks` for `n` services of 10 tasks; one in 20 below desired, one in 50 crash-looping */
-export function servicesJson(n: number): { services: string; tasks: string } {
+export function servicesJson(n: number, o: { healthy?: boolean } = {}): { services: string; tasks: string } {
   const now = Date.now();
   const services = Array.from({ length: n }, (_, i) => ({
     ID: `svc${String(i).padStart(22, '0')}`,
@@ -32,11 +32,11 @@ export function servicesJson(n: number): { services: string; tasks: string } {
       UpdateConfig: { Parallelism: 2, Delay: 1e9, FailureAction: 'pause', Monitor: 5e9, Order: 'start-first' },
       EndpointSpec: { Ports: i % 10 ? [] : [{ PublishedPort: 30000 + i, TargetPort: 80, Protocol: 'tcp', PublishMode: 'ingress' }] },
     },
-    ServiceStatus: { RunningTasks: i % 20 ? 10 : 9, DesiredTasks: 10 },
+    ServiceStatus: { RunningTasks: o.healthy || i % 20 ? 10 : 9, DesiredTasks: 10 },
   }));
   const tasks = services.flatMap((s, i) =>
     Array.from({ length: 10 }, (_, k) => {
-      const failed = i % 50 === 0 && k < 3;
+      const failed = !o.healthy && i % 50 === 0 && k < 3;
       return {
         ID: `task${String(i * 10 + k).padStart(21, '0')}`,
         ServiceID: s.ID,

@@ -38,7 +38,7 @@ export function dockerNodesJson(n: number): string {
   return JSON.stringify(list);
 }
 
-function infoJson(n: number, managers: number): object {
+export function infoJson(n: number, managers: number): object {
   return {
     ID: 'ENGINE:ID',
     Name: 'mgr-1',
