@@ -17,7 +17,7 @@ const ALERTS = 'C0ALERTS';
 const IMAGE = 'swarm-ops/probe:latest';
 const V2 = 'swarm-ops/probe:v2';
 const TEN = Array.from({ length: 10 }, (_, n) => `wsvc-${n}`);
-const SERVICES = [...TEN, 'wsvc-crash'];
+const SERVICES = [...TEN, 'wsvc-crash', 'wsvc-pinned'];
 
 type Posted = { method: string; body: Record<string, unknown> };
 
@@ -126,5 +126,23 @@ describe.skipIf(labUnavailable())('the watch over services, against the real swa
     }
     await tickUntil(() => h.slack.posts.some((p) => p.method === 'chat.update' && /Resolved after .*Rollout halted: wsvc-2/.test(String(p.body['text']))), 'the halted rollout to resolve', 120_000);
     expect(titled(/outside swarm-ops: wsvc-2/)).toEqual([]);
+  }, 2 * SLOW);
+
+  it('a service constrained to a node that is then drained: a cannot-be-scheduled (or below desired) incident, resolved when the node is active again', async () => {
+    docker('lab-n1', 'service', 'create', '--detach', '--no-resolve-image', '--name', 'wsvc-pinned', '--replicas', '1', '--constraint', 'node.hostname==lab-n3', IMAGE, 'sleep', '3600');
+    for (const end = Date.now() + 90_000; docker('lab-n1', 'service', 'ls', '--filter', 'name=wsvc-pinned', '--format', '{{.Replicas}}') !== '1/1'; await new Promise((r) => setTimeout(r, 1000))) {
+      if (Date.now() > end) throw new Error('wsvc-pinned did not start');
+    }
+    await tick();
+    try {
+      docker('lab-n1', 'node', 'update', '--availability', 'drain', 'lab-n3');
+      const incident = /(Tasks can't be scheduled|Replicas below desired): wsvc-pinned \(lab\)/;
+      const [post] = await tickUntil(() => (titled(incident).length ? titled(incident) : undefined), 'the unschedulable service', 120_000);
+      expect(JSON.stringify(post!.body)).toMatch(/no suitable node|node\.hostname==lab-n3|0 of 1/);
+      expect(titled(/wsvc-pinned \(lab\)/)).toHaveLength(1);
+    } finally {
+      docker('lab-n1', 'node', 'update', '--availability', 'active', 'lab-n3');
+    }
+    await tickUntil(() => h.slack.posts.some((p) => p.method === 'chat.update' && /Resolved after .*wsvc-pinned/.test(String(p.body['text']))), 'the incident to resolve', 150_000);
   }, 2 * SLOW);
 });
