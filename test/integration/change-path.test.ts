@@ -84,7 +84,7 @@ describe.skipIf(labUnavailable())('the change path against the real swarm', () =
     const promoteHint = await h.slash(`join manager ${n4} --dry-run`);
     expect(promoteHint.resultText).toMatch(/To make it a manager, type `\/swarm promote lab-n4`/);
     const nowhere = await h.slash('join worker tcp://10.77.0.99:2376');
-    expect(nowhere.resultText).toMatch(/Can't reach the Docker API at tcp:\/\/10\.77\.0\.99:2376/);
+    expect(nowhere.resultText).toMatch(/Can't reach a Docker daemon at tcp:\/\/10\.77\.0\.99:2376 that this cluster's CA vouches for/);
     const bad = await h.slash('join worker 10.77.0.14');
     expect(bad.ack?.text).toMatch(/is not a Docker API URL. Type it as tcp:\/\/HOST:PORT/);
     expect(nodeLs()).toBe(nodesBefore);
