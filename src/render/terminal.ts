@@ -73,7 +73,14 @@ export function inline(text: string, c: Palette): string {
 function partLines(p: ReplyPart, c: Palette, choice: TerminalOptions['choice']): string[] {
   switch (p.kind) {
     case 'text':
-      return inline(p.text, c).split('\n');
+      // a ```code block``` (log lines) loses its fences and keeps its lines as they are, dimmed like a table's
+      return p.text
+        .split('```')
+        .flatMap((piece, i) => {
+          const lines = piece.replace(/^\n|\n$/g, '');
+          if (i % 2) return lines.split('\n').map((l) => unescapeForTerminal(l));
+          return lines ? inline(lines, c).split('\n') : [];
+        });
     case 'fields': {
       const labels = p.fields.map(([l]) => unescapeForTerminal(l));
       const w = Math.max(...labels.map((l) => l.length));

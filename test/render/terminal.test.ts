@@ -57,3 +57,11 @@ describe('the terminal renderer', () => {
     expect(stripVTControlCharacters(renderTerminal(reply('Careful', 'warn', []), { colors: true }))).toBe('┃ ▲ Careful\n');
   });
 });
+
+describe('a code block in the terminal', () => {
+  it('loses its fences and keeps its lines exactly (log lines are data)', () => {
+    const text = renderTerminal(reply('Logs of web (2 lines)', 'info', [{ kind: 'text', text: 'The last 2:\n```09:00 a | x `y` &lt;z&gt;\n09:01 b | *w*```' }]), { colors: false });
+    expect(text).not.toContain('```');
+    expect(text).toContain('┃ The last 2:\n┃ 09:00 a | x `y` <z>\n┃ 09:01 b | *w*');
+  });
+});
